@@ -33,6 +33,8 @@ export interface Silence {
 export type ExecutionStatus =
   | 'PendingApproval'
   | 'Pending'
+  /** Claimed by remediate and being sent to SSM; a redelivery must not send again. */
+  | 'Starting'
   | 'InProgress'
   | 'Success'
   | 'Failed'
@@ -89,6 +91,8 @@ export interface Store {
   /** Creates the execution only if its id is new; returns false when it already exists. */
   createExecution(record: ExecutionRecord): Promise<boolean>;
   getExecution(id: string): Promise<ExecutionRecord | undefined>;
+  /** Finds the execution that SSM knows as `ssmExecutionId` (set through updateExecution). */
+  getExecutionBySsmId(ssmExecutionId: string): Promise<ExecutionRecord | undefined>;
   listExecutions(): Promise<ExecutionRecord[]>;
   /**
    * Applies `patch` if the current status is one of `expected` (when given).
@@ -126,7 +130,7 @@ export interface Notifier {
 }
 
 export interface StartRunbookRequest {
-  /** Idempotency key: becomes the SSM ClientToken (automation) or is recorded with the command. */
+  /** UUID-formatted idempotency key: the SSM ClientToken (automation) and the command Comment. */
   executionId: string;
   document: string;
   kind: 'automation' | 'command';
