@@ -85,6 +85,9 @@ export interface Store {
     entry: { fingerprint: string; receiver: string; at: string; ttlSeconds: number },
   ): Promise<boolean>;
 
+  /** Forgets a notification-log key (DeleteItem) so a retry after a failed send can notify again. */
+  releaseNotification(key: string): Promise<void>;
+
   putSilence(silence: Silence): Promise<void>;
   listSilences(): Promise<Silence[]>;
 
