@@ -1,2 +1,5 @@
-// Placeholder until the handler lands.
-export const handler = async (): Promise<void> => {};
+// api Lambda entry point.
+import { defaultRuntime } from '../lib/wiring';
+import { makeHandler } from './make-handler';
+
+export const handler = makeHandler(defaultRuntime('api'));

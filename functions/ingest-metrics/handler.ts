@@ -1,2 +1,5 @@
-// Placeholder until the handler lands.
-export const handler = async (): Promise<void> => {};
+// ingest-metrics Lambda entry point.
+import { defaultRuntime } from '../lib/wiring';
+import { makeHandler } from './make-handler';
+
+export const handler = makeHandler(defaultRuntime('ingest-metrics'));

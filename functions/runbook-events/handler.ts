@@ -1,2 +1,5 @@
-// Placeholder until the handler lands.
-export const handler = async (): Promise<void> => {};
+// runbook-events Lambda entry point.
+import { defaultRuntime, runtimeEnv } from '../lib/wiring';
+import { makeHandler } from './make-handler';
+
+export const handler = makeHandler(defaultRuntime('runbook-events'), { documentPrefix: runtimeEnv().documentPrefix });

@@ -1,0 +1,12 @@
+// Wraps a handler core with the Powertools middlewares every runwatch function uses (middy onion).
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { Runtime } from './runtime';
+
+export function withObservability<E, R>(rt: Runtime, core: (event: E, context: Context) => Promise<R>) {
+  return middy<E, R>(core)
+    .use(injectLambdaContext(rt.logger, { resetKeys: true }))
+    .use(logMetrics(rt.metrics, { captureColdStartMetric: true }));
+}
