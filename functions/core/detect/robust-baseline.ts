@@ -63,8 +63,11 @@ export function step(
     const sorted = [...state.buf].sort((a, b) => a - b);
     const med = median(sorted);
     const mad = median(sorted.map((x) => Math.abs(x - med)).sort((a, b) => a - b));
-    // A floor on the scale keeps flat series (MAD = 0) from paging on the smallest wiggle.
-    const scale = Math.max(1.4826 * mad, Math.abs(med) * 0.01, 1e-9);
+    // Count series (errors, throttles) often have MAD = 0; fall back to the mean absolute deviation
+    // (scaled to σ for normal data), and floor at 1% of the level so flat series don't page on a wiggle.
+    let scale = 1.4826 * mad;
+    if (scale === 0) scale = (1.2533 * sorted.reduce((acc, x) => acc + Math.abs(x - med), 0)) / sorted.length;
+    scale = Math.max(scale, Math.abs(med) * 0.01, 1e-9);
     const signed = (value - med) / scale;
     const z = options.direction === 'up' ? signed : options.direction === 'down' ? -signed : Math.abs(signed);
     const anomalous = z > options.threshold;
