@@ -9,12 +9,15 @@ if (args.includes('--help')) {
 
   --no-demo   only serve http://localhost:3000 (no demo incident)
   --port N    listen on port N (default 3000, or PORT)
+  --data-dir D  where the outbox and dead letters go (default .runwatch/)
   --verbose   show the functions' JSON logs and EMF metrics
 
 Set SLACK_WEBHOOK_URL to also post notifications to Slack.`);
   process.exit(0);
 }
 const verbose = args.includes('--verbose');
+const dataDirArg = args.indexOf('--data-dir');
+const dataDir = dataDirArg >= 0 ? args[dataDirArg + 1] : undefined;
 const portArg = args.indexOf('--port');
 const port = portArg >= 0 ? Number(args[portArg + 1]) : Number(process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -32,7 +35,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 async function main(): Promise<void> {
   const color = Boolean(process.stdout.isTTY);
-  const stack = await startLocalStack({ port, env: process.env, color });
+  const stack = await startLocalStack({ port, env: process.env, color, ...(dataDir ? { dataDir } : {}) });
   console.log(`runwatch (local) listening on ${stack.url.replace('127.0.0.1', 'localhost')}
     state: embedded DynamoDB-compatible server (dynalite, in memory)
     runbooks: local executor — validates against runbooks/ and SIMULATES SSM (no AWS calls)
