@@ -126,7 +126,7 @@ describe('npm start -- --no-demo (local stack over HTTP)', () => {
     // Act
     const results = [];
     for (let i = 0; i < 3; i++) results.push(await post('/v1/events', event));
-    const fingerprint = (results[0]?.body.fingerprints as string[])[0];
+    const fingerprint = (results[0]?.body.fingerprints as string[] | undefined)?.[0] ?? '';
     // Assess: exactly one notification per receiver integration, one runbook execution, which succeeds (simulated).
     const execution = await eventually(async () => {
       const { executions } = (await get('/v1/executions')) as {
@@ -136,7 +136,7 @@ describe('npm start -- --no-demo (local stack over HTTP)', () => {
       return mine.length === 1 && mine[0]?.status === 'Success' ? mine : undefined;
     }, 'the runbook execution to succeed');
     expect(execution[0]?.runbook).toBe('restart-ecs-service');
-    const notes = outbox(dataDir).filter((n) => n.fingerprints?.includes(fingerprint ?? ''));
+    const notes = outbox(dataDir).filter((n) => n.fingerprints?.includes(fingerprint));
     expect(notes).toHaveLength(1);
     expect(notes[0]?.subject).toContain('EcsTaskStopped');
     expect(slack.requests.filter((r) => r.body.includes('EcsTaskStopped'))).toHaveLength(1);
