@@ -33,7 +33,7 @@ export const matchers = z.record(z.string(), z.string()).superRefine((m, ctx) =>
 
 const slackReceiver = z.strictObject({
   /** SSM Parameter Store SecureString holding the incoming-webhook URL (cloud). */
-  webhookUrlParameter: z.string().startsWith('/').optional(),
+  webhookUrlParameter: z.string().regex(/^\//, 'must be a parameter name starting with /').optional(),
   /** Environment variable holding the webhook URL (local). */
   webhookUrlEnv: z.string().default('SLACK_WEBHOOK_URL'),
   channel: z.string().optional(),
