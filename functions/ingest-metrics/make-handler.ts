@@ -27,7 +27,7 @@ function isSqsEvent(event: unknown): event is SQSEvent {
 
 export function makeHandler(rt: Runtime) {
   /** One state read and one conditional write per series; on a lost race, reload and replay. */
-  async function detectSeries(key: string, points: MetricPoint[]): Promise<Alert[]> {
+  async function detectSeries(key: string, points: MetricPoint[], correlationId: string): Promise<Alert[]> {
     const first = points[0];
     if (!first) return [];
     const detector = selectDetector(rt.config.detectors, seriesLabels(first));
@@ -44,14 +44,14 @@ export function makeHandler(rt: Runtime) {
       }
       count(rt.metrics, 'PointsOutOfOrder', outcome.skipped);
       // Alerts go out before the state is saved: a crash in between repeats them, and dispatch dedups.
-      if (outcome.alerts.length) await rt.bus.publish(alertEvents(outcome.alerts, 'detector', key));
+      if (outcome.alerts.length) await rt.bus.publish(alertEvents(outcome.alerts, 'detector', correlationId));
       if (await rt.store.putSeriesState(key, outcome.state, prior?.version ?? 0)) return outcome.alerts;
       count(rt.metrics, 'SeriesStateConflicts');
     }
     throw new DependencyError(`series ${key}: state kept changing under us (${MAX_CONFLICT_RETRIES} conflicts)`);
   }
 
-  async function ingest(body: unknown): Promise<MetricsOutcome> {
+  async function ingest(body: unknown, correlationId: string): Promise<MetricsOutcome> {
     const { points, rejected } = parsePointBatch(body);
     if (rejected.length) {
       count(rt.metrics, 'PointsRejected', rejected.length);
@@ -63,7 +63,7 @@ export function makeHandler(rt: Runtime) {
     count(rt.metrics, 'PointsAccepted', points.length);
     const groups = groupBySeries(points);
     const alerts: Alert[] = [];
-    for (const [key, group] of groups) alerts.push(...(await detectSeries(key, group)));
+    for (const [key, group] of groups) alerts.push(...(await detectSeries(key, group, correlationId)));
     count(rt.metrics, 'AnomalyAlerts', alerts.length);
     return {
       accepted: points.length,
@@ -96,7 +96,8 @@ export function makeHandler(rt: Runtime) {
       throw new ValidationError('SQS message is not JSON', [{ path: 'body', message: 'not valid JSON' }]);
     }
     try {
-      await ingest(body);
+      rt.logger.setCorrelationId(record.messageId);
+      await ingest(body, record.messageId);
     } catch (e) {
       if (e instanceof ValidationError) {
         count(rt.metrics, 'BatchesRejected');
