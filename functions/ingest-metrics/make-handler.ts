@@ -74,11 +74,10 @@ export function makeHandler(rt: Runtime) {
   }
 
   async function onHttp(event: HttpEvent, context: Context) {
-    rt.logger.setCorrelationId(
-      header(event, 'x-correlation-id') ?? event.requestContext.requestId ?? context.awsRequestId,
-    );
+    const correlationId = header(event, 'x-correlation-id') ?? event.requestContext.requestId ?? context.awsRequestId;
+    rt.logger.setCorrelationId(correlationId);
     try {
-      return json(202, await ingest(jsonBody(event)));
+      return json(202, await ingest(jsonBody(event), correlationId));
     } catch (e) {
       if (e instanceof ValidationError) count(rt.metrics, 'BatchesRejected');
       else rt.logger.error('metrics batch failed', e as Error);
