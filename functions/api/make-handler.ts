@@ -135,6 +135,8 @@ export function makeHandler(rt: Runtime) {
         if (existing?.status === 'Pending') {
           await rt.bus.publish([{ detailType: DetailType.runbookRequested, detail: { executionId: id } }]);
         }
+        // ...and a retry after a failed approval request re-tells it (the notification log stops repeats).
+        if (existing?.status === 'PendingApproval') await notifyExecution(runbookContext(rt), existing);
         return json(200, existing);
       }
       count(rt.metrics, 'ExecutionsRequested');
@@ -161,7 +163,13 @@ export function makeHandler(rt: Runtime) {
       if (!updated) {
         const existing = await rt.store.getExecution(id);
         if (!existing) throw new NotFoundError(`execution ${id}`);
-        if (existing.approvedBy) return json(200, existing);
+        if (existing.approvedBy) {
+          // A retry after a lost publish: asking again is safe, the start itself is claimed exactly once.
+          if (existing.status === 'Pending') {
+            await rt.bus.publish([{ detailType: DetailType.runbookApproved, detail: { executionId: id } }]);
+          }
+          return json(200, existing);
+        }
         throw new ConflictError(`execution ${id} is ${existing.status}, not waiting for approval`);
       }
       count(rt.metrics, 'ExecutionsApproved');
@@ -193,6 +201,7 @@ export function makeHandler(rt: Runtime) {
     rt.logger.setCorrelationId(
       header(event, 'x-correlation-id') ?? event.requestContext?.requestId ?? context.awsRequestId,
     );
+    count(rt.metrics, 'Requests');
     try {
       if (!event?.requestContext?.http) {
         throw new ValidationError('not an HTTP API event', [{ path: 'requestContext.http', message: 'required' }]);

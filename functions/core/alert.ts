@@ -58,6 +58,18 @@ export function fingerprintOf(labels: Labels): string {
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
+/** Longest annotation kept: one alert always fits an EventBridge entry and a Slack section. */
+export const MAX_ANNOTATION_CHARS = 4000;
+
+function capAnnotations(annotations: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(annotations)) {
+    const text = String(v);
+    out[k] = text.length > MAX_ANNOTATION_CHARS ? `${text.slice(0, MAX_ANNOTATION_CHARS - 1)}…` : text;
+  }
+  return out;
+}
+
 /** Builds an alert, forcing the identifying labels and dropping empty label values. */
 export function makeAlert(draft: AlertDraft): Alert {
   const labels: Labels = {};
@@ -73,7 +85,7 @@ export function makeAlert(draft: AlertDraft): Alert {
     severity: draft.severity,
     source: draft.source,
     labels,
-    annotations: { ...(draft.annotations ?? {}) },
+    annotations: capAnnotations(draft.annotations ?? {}),
     startsAt: draft.startsAt,
   };
   if (draft.endsAt !== undefined) alert.endsAt = draft.endsAt;

@@ -83,14 +83,26 @@ export function parseBusMessage(body: string): BusMessage {
   return { kind: 'other', detailType: e['detail-type'] };
 }
 
-/** Splits alerts into bus events small enough for EventBridge's 256 KB entry limit. */
+/** EventBridge takes at most 256 KB per entry; stay well below it so the envelope always fits. */
+const MAX_DETAIL_BYTES = 200 * 1024;
+
+/** Splits alerts into bus events of at most `perEvent` alerts and ~200 KB each (EventBridge's limit is 256 KB). */
 export function alertEvents(alerts: Alert[], shape: string, correlationId: string, perEvent = 25) {
-  const events = [];
-  for (let i = 0; i < alerts.length; i += perEvent) {
-    events.push({
-      detailType: DetailType.alert,
-      detail: { alerts: alerts.slice(i, i + perEvent), shape, correlationId },
-    });
+  const events: { detailType: string; detail: { alerts: Alert[]; shape: string; correlationId: string } }[] = [];
+  const overhead = Buffer.byteLength(JSON.stringify({ alerts: [], shape, correlationId }));
+  let chunk: Alert[] = [];
+  let bytes = overhead;
+  const flush = () => {
+    if (chunk.length) events.push({ detailType: DetailType.alert, detail: { alerts: chunk, shape, correlationId } });
+    chunk = [];
+    bytes = overhead;
+  };
+  for (const alert of alerts) {
+    const size = Buffer.byteLength(JSON.stringify(alert)) + 1;
+    if (chunk.length >= perEvent || (chunk.length > 0 && bytes + size > MAX_DETAIL_BYTES)) flush();
+    chunk.push(alert);
+    bytes += size;
   }
+  flush();
   return events;
 }

@@ -106,7 +106,10 @@ export interface Store {
     patch: Partial<Omit<ExecutionRecord, 'id'>>,
     expected?: ExecutionStatus[],
   ): Promise<ExecutionRecord | undefined>;
-  /** Counts executions of a runbook created at or after `sinceIso` (rate-limit guardrail). */
+  /**
+   * Counts executions of a runbook created at or after `sinceIso` that were started (sent to SSM or being
+   * sent): the rate-limit guardrail. Rejected or never-approved requests do not use up the limit.
+   */
   countExecutionsSince(runbook: string, sinceIso: string): Promise<number>;
 
   getSeriesState(key: string): Promise<SeriesState | undefined>;

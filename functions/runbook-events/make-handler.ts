@@ -15,8 +15,17 @@ export interface RunbookEventsOptions {
 }
 
 export function makeHandler(rt: Runtime, options: RunbookEventsOptions) {
-  const ours = (document: string) =>
-    document.startsWith(options.documentPrefix) || rt.config.runbooks.some((r) => r.document === document);
+  /**
+   * Documents this stack ships are only ever run by runwatch: an unknown execution of one is a race with
+   * the write that links the SSM id, so retry. AWS-owned documents (AWS-RunPatchBaseline) are run by others
+   * too: retry only while the event is fresh, then let it go, so foreign runs never fill the DLQ.
+   */
+  const RACE_WINDOW_MS = 60_000;
+  const shouldRetry = (document: string, time: string) => {
+    if (document.startsWith(options.documentPrefix)) return true;
+    const named = rt.config.runbooks.some((r) => r.document === document);
+    return named && rt.clock.now().getTime() - Date.parse(time) < RACE_WINDOW_MS;
+  };
 
   return withObservability(rt, async (event: unknown, _context: Context) => {
     let change: ReturnType<typeof parseSsmStatusChange>;
@@ -43,7 +52,7 @@ export function makeHandler(rt: Runtime, options: RunbookEventsOptions) {
     }
     const execution = await rt.store.getExecutionBySsmId(change.ssmExecutionId);
     if (!execution) {
-      if (ours(change.documentName)) {
+      if (shouldRetry(change.documentName, change.time)) {
         // The status can outrun the write that links the SSM id to our record: retry shortly.
         throw new DependencyError(`no execution recorded yet for ${change.kind} ${change.ssmExecutionId}`);
       }

@@ -208,9 +208,15 @@ export class DynamoDbStore implements Store {
             TableName: this.#tableName,
             IndexName: GSI1,
             KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk >= :since',
-            FilterExpression: '#runbook = :runbook',
-            ExpressionAttributeNames: { '#runbook': 'runbook' },
-            ExpressionAttributeValues: { ':pk': 'EXECS', ':since': sinceIso, ':runbook': runbook },
+            // Only executions that reached SSM (or are being sent) use up the rate limit.
+            FilterExpression: '#runbook = :runbook AND (attribute_exists(ssmExecutionId) OR #status = :starting)',
+            ExpressionAttributeNames: { '#runbook': 'runbook', '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':pk': 'EXECS',
+              ':since': sinceIso,
+              ':runbook': runbook,
+              ':starting': 'Starting',
+            },
             Select: 'COUNT',
             ExclusiveStartKey: startKey,
           }),

@@ -8,7 +8,8 @@ const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case l
 export const duration = z
   .string()
   .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration such as 30s, 5m, 4h or 1d')
-  .transform((s) => parseDuration(s));
+  .transform((s) => parseDuration(s))
+  .refine((ms) => ms > 0, 'must be longer than zero');
 
 export function parseDuration(s: string): number {
   const m = /^(\d+)(ms|s|m|h|d)$/.exec(s);
@@ -150,6 +151,13 @@ export const configSchema = z
       if (!runbooks.has(p.runbook)) {
         ctx.addIssue({ code: 'custom', path: ['policies', i, 'runbook'], message: `unknown runbook "${p.runbook}"` });
       }
+    });
+    const policies = new Set<string>();
+    c.policies.forEach((p, i) => {
+      // Execution ids hash the policy name: two policies with one name would share (and lose) executions.
+      if (policies.has(p.name))
+        ctx.addIssue({ code: 'custom', path: ['policies', i, 'name'], message: `duplicate policy "${p.name}"` });
+      policies.add(p.name);
     });
     const detectors = new Set<string>();
     c.detectors.forEach((d, i) => {

@@ -67,7 +67,11 @@ export function step(
     // (scaled to σ for normal data), and floor at 1% of the level so flat series don't page on a wiggle.
     let scale = 1.4826 * mad;
     if (scale === 0) scale = (1.2533 * sorted.reduce((acc, x) => acc + Math.abs(x - med), 0)) / sorted.length;
-    scale = Math.max(scale, Math.abs(med) * 0.01, 1e-9);
+    // Whole-number series are counts: their noise is at least Poisson-like (√level, and never below one
+    // event), so a step of ±1 in errors or throttles never pages. Others get a 1%-of-level floor.
+    const counts = sorted.every(Number.isInteger);
+    const floor = counts ? Math.sqrt(Math.max(Math.abs(med), 1)) : Math.abs(med) * 0.01;
+    scale = Math.max(scale, floor, 1e-9);
     const signed = (value - med) / scale;
     const z = options.direction === 'up' ? signed : options.direction === 'down' ? -signed : Math.abs(signed);
     const anomalous = z > options.threshold;
@@ -122,14 +126,12 @@ export function reviveState(raw: unknown, window: number): RobustBaselineState |
   if (typeof raw !== 'object' || raw === null) return undefined;
   const s = raw as Partial<RobustBaselineState>;
   if (s.v !== 1 || !Array.isArray(s.buf) || s.buf.length > window || !s.buf.every(Number.isFinite)) return undefined;
-  if (typeof s.pos !== 'number' || typeof s.firing !== 'boolean' || typeof s.normalRun !== 'number') return undefined;
-  if (s.last !== null && typeof s.last !== 'number') return undefined;
-  return {
-    v: 1,
-    buf: s.buf,
-    pos: s.pos % Math.max(1, window),
-    last: s.last ?? null,
-    firing: s.firing,
-    normalRun: s.normalRun,
-  };
+  const pos = s.pos;
+  // pos only moves once the buffer is full; anything else would freeze or corrupt the baseline.
+  if (typeof pos !== 'number' || !Number.isInteger(pos) || pos < 0) return undefined;
+  if (s.buf.length < window ? pos !== 0 : pos >= window) return undefined;
+  if (typeof s.firing !== 'boolean') return undefined;
+  if (typeof s.normalRun !== 'number' || !Number.isInteger(s.normalRun) || s.normalRun < 0) return undefined;
+  if (s.last !== null && !(typeof s.last === 'number' && Number.isFinite(s.last))) return undefined;
+  return { v: 1, buf: s.buf, pos, last: s.last ?? null, firing: s.firing, normalRun: s.normalRun };
 }

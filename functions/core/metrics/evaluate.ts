@@ -49,6 +49,13 @@ export function evaluateSeries(points: MetricPoint[], prior: unknown, detector: 
   } else {
     rebuilt = prior !== undefined;
     state = { detector: detector.name, since: null, d: initialState() };
+    // A series that was firing keeps firing across a rebuild, so its resolve still comes (after the
+    // fresh baseline sees `resolveAfter` normal points) instead of leaving the alert open forever.
+    const wasFiring = typeof p?.since === 'string' && (p.d as { firing?: unknown } | undefined)?.firing === true;
+    if (wasFiring) {
+      state.since = p?.since as string;
+      state.d.firing = true;
+    }
   }
   const outcome: SeriesOutcome = { state, alerts: [], processed: 0, skipped: 0, rebuilt };
   if (!first) return outcome;

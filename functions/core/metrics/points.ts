@@ -7,13 +7,30 @@ const labelName = /^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/;
 export const pointSchema = z.strictObject({
   metric: z.string().min(1, 'must not be empty').max(256),
   dimensions: z
-    .record(z.string().regex(labelName, 'dimension names are letters, digits, _ . : -'), z.string().max(256))
+    .record(z.string(), z.string({ message: 'dimension values must be strings' }).max(256))
+    .superRefine((dims, ctx) => {
+      for (const key of Object.keys(dims)) {
+        if (!labelName.test(key)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: 'dimension names are letters, digits, _ . : - (max 128)',
+          });
+        }
+      }
+    })
     .default({}),
-  /** ISO-8601 with an offset, or epoch milliseconds. */
-  timestamp: z.union([
-    z.iso.datetime({ offset: true, message: 'must be an ISO-8601 time with a zone, e.g. 2026-11-27T10:00:00Z' }),
-    z.number().int().positive(),
-  ]),
+  /** ISO-8601 with an offset, or epoch milliseconds (epoch seconds are refused, not misread as 1970). */
+  timestamp: z.union(
+    [
+      z.iso.datetime({ offset: true, message: 'must be an ISO-8601 time with a zone, e.g. 2026-11-27T10:00:00Z' }),
+      z
+        .number()
+        .int()
+        .min(100_000_000_000, 'epoch timestamps are milliseconds; this looks like seconds (multiply by 1000)'),
+    ],
+    { message: 'must be an ISO-8601 time with a zone (2026-11-27T10:00:00Z) or epoch milliseconds' },
+  ),
   value: z.number({ message: 'must be a number' }).refine(Number.isFinite, 'must be a finite number'),
   unit: z.string().max(64).optional(),
 });

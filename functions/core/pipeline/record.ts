@@ -4,16 +4,35 @@ import type { AlertRecord } from '../../ports';
 import type { Alert } from '../alert';
 import type { Stage } from './stage';
 
-/** A firing that starts before the stored resolve ended is an old event arriving late: never page for it. */
+/**
+ * Old events arriving late never page: a firing that starts before the stored resolve ended, an event
+ * of an earlier incident than the stored one, or a resolve that ends before the stored firing began.
+ */
 function isStale(alert: Alert, prev: AlertRecord | undefined): boolean {
   if (!prev) return false;
+  const starts = Date.parse(alert.startsAt);
+  if (starts < Date.parse(prev.startsAt)) return true;
   if (alert.status === 'firing' && prev.status === 'resolved' && prev.endsAt) {
-    return Date.parse(alert.startsAt) < Date.parse(prev.endsAt);
+    return starts < Date.parse(prev.endsAt);
   }
   if (alert.status === 'resolved' && prev.status === 'firing') {
     return alert.endsAt !== undefined && Date.parse(alert.endsAt) < Date.parse(prev.startsAt);
   }
   return false;
+}
+
+/**
+ * Like Alertmanager, a resolve is only worth telling when its firing was told: never seen firing
+ * (e.g. an alarm that went OK after runwatch was deployed mid-incident) or muted while firing.
+ */
+function resolveWithoutFiring(alert: Alert, prev: AlertRecord | undefined): string | undefined {
+  if (alert.status !== 'resolved') return undefined;
+  if (!prev) return 'resolve for an alert never seen firing';
+  if (prev.status === 'firing' && prev.startsAt === alert.startsAt && prev.mutedBy)
+    return `firing was muted (${prev.mutedBy})`;
+  if (prev.status === 'resolved' && prev.startsAt !== alert.startsAt)
+    return 'resolve for an incident never seen firing';
+  return undefined;
 }
 
 export const recordStage: Stage = async (ctx, alerts) => {
@@ -42,6 +61,11 @@ export const recordStage: Stage = async (ctx, alerts) => {
       if (prev.ackedAt) record.ackedAt = prev.ackedAt;
     }
     await ctx.store.putAlert(record);
+    const quiet = resolveWithoutFiring(alert, prev);
+    if (quiet) {
+      ctx.decide({ stage: 'record', fingerprint: alert.fingerprint, outcome: 'drop', reason: quiet });
+      continue;
+    }
     out.push(alert);
   }
   return out;

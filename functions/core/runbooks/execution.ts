@@ -98,12 +98,17 @@ export function planManual(
   const issues: Issue[] = [];
   const given: Record<string, string> = {};
   for (const [k, v] of Object.entries(request.parameters ?? {})) given[k] = Array.isArray(v) ? v.join(',') : v;
-  const parameters = renderParameters(
-    { ...runbook.parameters, ...(request.parameters ?? {}) },
-    { params: given },
-    'parameters',
-    issues,
+  // Values that only fill `{{params.X}}` templates are inputs, not SSM parameters of their own.
+  const templateInputs = new Set<string>();
+  for (const v of Object.values(runbook.parameters)) {
+    for (const text of Array.isArray(v) ? v : [v]) {
+      for (const m of text.matchAll(/\{\{\s*params\.([A-Za-z0-9_.:-]+)\s*\}\}/g)) templateInputs.add(m[1] as string);
+    }
+  }
+  const direct = Object.fromEntries(
+    Object.entries(request.parameters ?? {}).filter(([k]) => !templateInputs.has(k) || k in runbook.parameters),
   );
+  const parameters = renderParameters({ ...runbook.parameters, ...direct }, { params: given }, 'parameters', issues);
   if (issues.length) throw new ValidationError('runbook parameters are incomplete', issues);
   if (runbook.kind === 'command' && !(request.targets ?? runbook.targets)?.length) {
     throw new ValidationError('command runbooks need targets', [
@@ -122,42 +127,46 @@ export function rateLimitDecision(startedLastHour: number, maxPerHour: number): 
     : { allowed: false, reason: `rate limit: ${startedLastHour} starts in the last hour (max ${maxPerHour})` };
 }
 
-/** Maps SSM Automation and Run Command statuses onto ours. */
+/**
+ * Maps SSM Automation statuses (Pending, InProgress, Waiting, Success, TimedOut, Cancelling, Cancelled, Failed,
+ * PendingApproval, Approved, Rejected, Scheduled, RunbookInProgress, PendingChangeCalendarOverride,
+ * ChangeCalendarOverrideApproved, ChangeCalendarOverrideRejected, CompletedWithSuccess, CompletedWithFailure,
+ * Exited) and Run Command statuses (Pending, In Progress, Delayed, Success, Delivery Timed Out, Execution Timed Out,
+ * Failed, Incomplete, Cancelled, Cancelling, Rate Exceeded, Access Denied, No Instances In Tag, Undeliverable,
+ * Terminated) onto ours. Once SSM holds an execution it has started, so SSM's waiting states are InProgress.
+ */
+const SSM_STATUS: Record<string, ExecutionStatus> = {
+  pending: 'InProgress',
+  inprogress: 'InProgress',
+  waiting: 'InProgress',
+  delayed: 'InProgress',
+  scheduled: 'InProgress',
+  pendingapproval: 'InProgress',
+  approved: 'InProgress',
+  runbookinprogress: 'InProgress',
+  pendingchangecalendaroverride: 'InProgress',
+  changecalendaroverrideapproved: 'InProgress',
+  cancelling: 'InProgress',
+  success: 'Success',
+  completedwithsuccess: 'Success',
+  failed: 'Failed',
+  completedwithfailure: 'Failed',
+  exited: 'Failed',
+  incomplete: 'Failed',
+  undeliverable: 'Failed',
+  terminated: 'Failed',
+  rateexceeded: 'Failed',
+  accessdenied: 'Failed',
+  noinstancesintag: 'Failed',
+  rejected: 'Failed',
+  changecalendaroverriderejected: 'Failed',
+  timedout: 'TimedOut',
+  deliverytimedout: 'TimedOut',
+  executiontimedout: 'TimedOut',
+  cancelled: 'Cancelled',
+  canceled: 'Cancelled',
+};
+
 export function statusFromSsm(status: string): ExecutionStatus | undefined {
-  switch (status.replace(/\s+/g, '').toLowerCase()) {
-    case 'pending':
-    case 'waiting':
-    case 'scheduled':
-    case 'delayed':
-      return 'Pending';
-    case 'inprogress':
-    case 'running':
-    case 'changecalendaroverride':
-    case 'pendingapproval':
-    case 'approved':
-    case 'runbookinprogress':
-    case 'pendingchangecalendaroverride':
-    case 'exiting':
-    case 'cancelling':
-      return 'InProgress';
-    case 'success':
-    case 'completedwithsuccess':
-      return 'Success';
-    case 'failed':
-    case 'completedwithfailure':
-    case 'completedwitherrors':
-    case 'undeliverable':
-    case 'terminated':
-    case 'deliverytimedout':
-    case 'executiontimedout':
-    case 'rejected':
-      return status.toLowerCase().includes('timedout') ? 'TimedOut' : 'Failed';
-    case 'timedout':
-      return 'TimedOut';
-    case 'cancelled':
-    case 'canceled':
-      return 'Cancelled';
-    default:
-      return undefined;
-  }
+  return SSM_STATUS[status.replace(/[\s_-]+/g, '').toLowerCase()];
 }

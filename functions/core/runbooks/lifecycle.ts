@@ -23,11 +23,16 @@ export interface RunbookContext {
 
 const HOUR = 3_600_000;
 
-/** Execution updates go to the default receiver; each status is told once per integration. */
+/**
+ * Execution updates go to the default receiver; each status is told once per integration. A retryable
+ * delivery failure gives its key back and is rethrown after the other integrations had their turn, so the
+ * redelivered trigger tells it again (every caller re-notifies the current status on a duplicate).
+ */
 export async function notifyExecution(ctx: RunbookContext, execution: ExecutionRecord): Promise<void> {
   const name = ctx.config.defaults.receiver ?? ctx.config.receivers[0]?.name;
   const receiver = ctx.config.receivers.find((r) => r.name === name);
   if (!receiver) return;
+  let retry: RunwatchError | undefined;
   for (const notifier of ctx.notifiersFor(receiver)) {
     const key = `exec/${execution.id}/${execution.status}/${receiver.name}/${notifier.kind}`;
     const first = await ctx.store.recordNotificationOnce(key, {
@@ -40,8 +45,11 @@ export async function notifyExecution(ctx: RunbookContext, execution: ExecutionR
     try {
       await notifier.send(renderExecutionNotification(receiver.name, execution));
     } catch (e) {
-      // A status message that cannot be delivered must not undo the runbook step it reports.
-      if (e instanceof RunwatchError && e.retryable) await ctx.store.releaseNotification(key);
+      const retryable = e instanceof RunwatchError && e.retryable;
+      if (retryable) {
+        await ctx.store.releaseNotification(key);
+        retry ??= e;
+      }
       ctx.decide({
         executionId: execution.id,
         outcome: 'failed',
@@ -49,6 +57,7 @@ export async function notifyExecution(ctx: RunbookContext, execution: ExecutionR
       });
     }
   }
+  if (retry) throw retry;
 }
 
 /**
@@ -64,6 +73,8 @@ export async function requestExecution(ctx: RunbookContext, plan: NewExecution):
     ctx.decide({ executionId: plan.id, outcome: 'duplicate', reason: `already ${existing?.status ?? 'recorded'}` });
     // A record left Pending by a crash between create and claim is picked up again here.
     if (existing?.status === 'Pending') return startExecution(ctx, plan.id);
+    // Re-tell the current status: a no-op when it was told, the retry when telling it failed.
+    if (existing && existing.status !== 'Starting') await notifyExecution(ctx, existing);
     return existing;
   }
   ctx.decide({ executionId: plan.id, outcome: 'created', reason: plan.trigger });
@@ -88,6 +99,7 @@ export async function startExecution(ctx: RunbookContext, id: string): Promise<E
   }
   if (current.status !== 'Pending') {
     ctx.decide({ executionId: id, outcome: 'skipped', reason: `status is ${current.status}` });
+    if (current.status !== 'Starting') await notifyExecution(ctx, current);
     return current;
   }
   const runbook = ctx.config.runbooks.find((r) => r.name === current.runbook);
@@ -96,8 +108,8 @@ export async function startExecution(ctx: RunbookContext, id: string): Promise<E
     current.runbook,
     new Date(ctx.now.getTime() - HOUR).toISOString(),
   );
-  // The count includes this execution itself.
-  const rate = rateLimitDecision(Math.max(0, recent - 1), max);
+  // The count holds started executions only; this one is still Pending.
+  const rate = rateLimitDecision(recent, max);
   const nowIso = ctx.now.toISOString();
   if (!rate.allowed) {
     const rejected = await ctx.store.updateExecution(
@@ -183,6 +195,8 @@ export async function applySsmStatus(
 ): Promise<ExecutionRecord | undefined> {
   if (TERMINAL.has(execution.status) || ORDER[status] < ORDER[execution.status] || status === execution.status) {
     ctx.decide({ executionId: execution.id, outcome: 'skipped', reason: `${status} after ${execution.status}` });
+    // A repeated final event is how a failed "succeeded/failed" message gets its retry.
+    if (TERMINAL.has(execution.status)) await notifyExecution(ctx, execution);
     return execution;
   }
   const allowed = (Object.keys(ORDER) as ExecutionStatus[]).filter((s) => !TERMINAL.has(s));
@@ -191,7 +205,15 @@ export async function applySsmStatus(
     { status, statusDetail: detail, updatedAt: ctx.now.toISOString() },
     allowed,
   );
+  if (!updated) {
+    ctx.decide({
+      executionId: execution.id,
+      outcome: 'skipped',
+      reason: `${status}: the stored execution already ended`,
+    });
+    return ctx.store.getExecution(execution.id);
+  }
   ctx.decide({ executionId: execution.id, outcome: 'updated', reason: `${execution.status} → ${status}` });
-  if (updated && TERMINAL.has(updated.status)) await notifyExecution(ctx, updated);
+  if (TERMINAL.has(updated.status)) await notifyExecution(ctx, updated);
   return updated;
 }

@@ -218,17 +218,19 @@ describe('DynamoDbStore against dynalite', () => {
 
     it('lists newest first and counts a runbook since a time', async () => {
       // Prepare
-      await store.createExecution(execution('e1', { createdAt: '2026-11-27T08:00:00.000Z' }));
-      await store.createExecution(execution('e2', { createdAt: '2026-11-27T09:30:00.000Z' }));
-      await store.createExecution(execution('e3', { createdAt: '2026-11-27T09:45:00.000Z' }));
+      await store.createExecution(execution('e1', { createdAt: '2026-11-27T08:00:00.000Z', ssmExecutionId: 's1' }));
+      await store.createExecution(execution('e2', { createdAt: '2026-11-27T09:30:00.000Z', ssmExecutionId: 's2' }));
+      await store.createExecution(execution('e3', { createdAt: '2026-11-27T09:45:00.000Z', status: 'Starting' }));
       await store.createExecution(execution('e4', { createdAt: '2026-11-27T09:50:00.000Z', runbook: 'patch-now' }));
+      // Requested but never started (rejected, or waiting for approval): does not use up the rate limit.
+      await store.createExecution(execution('e5', { createdAt: '2026-11-27T09:55:00.000Z', status: 'Rejected' }));
 
       // Act
       const listed = await store.listExecutions();
       const count = await store.countExecutionsSince('restart-ecs-service', '2026-11-27T09:00:00.000Z');
 
       // Assess
-      expect(listed.map((e) => e.id)).toEqual(['e4', 'e3', 'e2', 'e1']);
+      expect(listed.map((e) => e.id)).toEqual(['e5', 'e4', 'e3', 'e2', 'e1']);
       expect(count).toBe(2);
     });
   });

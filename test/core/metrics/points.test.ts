@@ -43,7 +43,7 @@ describe('parsePointBatch', () => {
   });
 
   it('defaults dimensions to none', () => {
-    const { points } = parsePointBatch({ points: [{ metric: 'Invocations', timestamp: 1, value: 1 }] });
+    const { points } = parsePointBatch({ points: [{ metric: 'Invocations', timestamp: 1_795_773_600_000, value: 1 }] });
 
     expect(points[0]?.dimensions).toEqual({});
   });
@@ -61,11 +61,11 @@ describe('parsePointBatch', () => {
     ['an unknown field', { extra: true }, 'points[1]', /extra/],
   ])('rejects %s, naming %s', (_name, change, path, message) => {
     // Prepare
-    const bad = { ...GOOD, timestamp: 1, ...change };
+    const bad = { ...GOOD, timestamp: 1_795_773_600_000, ...change };
 
     // Act
     const { points, rejected } = parsePointBatch({
-      points: [{ ...GOOD, timestamp: 1 }, bad, { ...GOOD, timestamp: 2 }],
+      points: [{ ...GOOD, timestamp: 1_795_773_600_000 }, bad, { ...GOOD, timestamp: 1_795_773_660_000 }],
     });
 
     // Assess
@@ -79,14 +79,14 @@ describe('parsePointBatch', () => {
   it('rejects bad points one by one, one issue each, and keeps the good ones', () => {
     const { points, rejected } = parsePointBatch({
       points: [
-        { ...GOOD, timestamp: 1 },
+        { ...GOOD, timestamp: 1_795_773_600_000 },
         { metric: '', timestamp: 'x', value: 'y' },
         'not a point',
-        { ...GOOD, timestamp: 2 },
+        { ...GOOD, timestamp: 1_795_773_660_000 },
       ],
     });
 
-    expect(points.map((p) => p.t)).toEqual([1, 2]);
+    expect(points.map((p) => p.t)).toEqual([1_795_773_600_000, 1_795_773_660_000]);
     expect(rejected.map((r) => r.path)).toEqual(['points[1].metric', 'points[2]']);
   });
 

@@ -69,11 +69,14 @@ describe('MemoryStore (the Store port, as the DynamoDB adapter behaves)', () => 
     expect(await store.getExecutionBySsmId('ssm-2')).toBeUndefined();
   });
 
-  it('counts executions of one runbook created at or after a time', async () => {
+  it('counts started executions of one runbook created at or after a time', async () => {
     const store = new MemoryStore();
-    await store.createExecution(execution('a', { createdAt: '2026-11-27T09:00:00.000Z' }));
-    await store.createExecution(execution('b', { createdAt: '2026-11-27T10:00:00.000Z' }));
-    await store.createExecution(execution('c', { createdAt: '2026-11-27T10:30:00.000Z', runbook: 'other' }));
+    await store.createExecution(execution('a', { createdAt: '2026-11-27T09:00:00.000Z', ssmExecutionId: 's-a' }));
+    await store.createExecution(execution('b', { createdAt: '2026-11-27T10:00:00.000Z', status: 'Starting' }));
+    await store.createExecution(
+      execution('c', { createdAt: '2026-11-27T10:30:00.000Z', runbook: 'other', ssmExecutionId: 's-c' }),
+    );
+    await store.createExecution(execution('d', { createdAt: '2026-11-27T10:40:00.000Z', status: 'Rejected' }));
 
     expect(await store.countExecutionsSince('restart-ecs-service', '2026-11-27T10:00:00.000Z')).toBe(1);
     expect(await store.countExecutionsSince('restart-ecs-service', '2026-11-27T08:00:00.000Z')).toBe(2);

@@ -123,7 +123,8 @@ export class MemoryStore implements Store {
   async countExecutionsSince(runbook: string, sinceIso: string): Promise<number> {
     let n = 0;
     for (const e of this.executions.values()) {
-      if (e.runbook === runbook && sortKey(e.createdAt, e.id) >= sinceIso) n += 1;
+      const started = e.ssmExecutionId !== undefined || e.status === 'Starting';
+      if (e.runbook === runbook && started && sortKey(e.createdAt, e.id) >= sinceIso) n += 1;
     }
     return n;
   }

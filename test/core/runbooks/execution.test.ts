@@ -237,9 +237,9 @@ describe('rateLimitDecision', () => {
 describe('statusFromSsm', () => {
   // Values of AutomationExecutionStatus, CommandStatus and CommandInvocationStatus in the SSM API.
   it.each([
-    ['Pending', 'Pending'],
-    ['Scheduled', 'Pending'],
-    ['Waiting', 'Pending'],
+    ['Pending', 'InProgress'],
+    ['Scheduled', 'InProgress'],
+    ['Waiting', 'InProgress'],
     ['InProgress', 'InProgress'],
     ['RunbookInProgress', 'InProgress'],
     ['PendingApproval', 'InProgress'],
@@ -252,7 +252,7 @@ describe('statusFromSsm', () => {
     ['CompletedWithFailure', 'Failed'],
     ['TimedOut', 'TimedOut'],
     ['Cancelled', 'Cancelled'],
-    ['Delayed', 'Pending'],
+    ['Delayed', 'InProgress'],
     ['In Progress', 'InProgress'],
     ['Canceled', 'Cancelled'],
     ['success', 'Success'],
