@@ -10,6 +10,7 @@ if (args.includes('--help')) {
   --no-demo   only serve http://localhost:3000 (no demo incident)
   --port N    listen on port N (default 3000, or PORT)
   --data-dir D  where the outbox and dead letters go (default .runwatch/)
+  --once      play the demo, print what happened and exit
   --verbose   show the functions' JSON logs and EMF metrics
 
 Set SLACK_WEBHOOK_URL to also post notifications to Slack.`);
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
     } catch (e) {
       console.error(`demo failed: ${(e as Error).message}`);
     }
+    if (args.includes('--once')) return shutdown('--once');
     console.log(`serving on ${stack.url.replace('127.0.0.1', 'localhost')} — Ctrl-C to stop`);
   }
 }
