@@ -1,15 +1,9 @@
-// Checks a runbook request against the documents in runbooks/ (and the AWS-owned ones runwatch names).
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+// Checks a runbook request the way SSM would: the document (shipped in runbooks/ or AWS-owned) and its parameters.
+import { loadRunbookDocuments, validateRunbookRequest } from '../../functions/adapters/local/ssm-documents';
 import type { Issue } from '../../functions/core/errors';
 import type { StartRunbookRequest } from '../../functions/ports';
 
 export function runbookValidator(dir: string): (request: StartRunbookRequest) => Issue[] {
-  return (request) => {
-    if (/^(AWS|Amazon)/.test(request.document)) return [];
-    if (!existsSync(join(dir, `${request.document}.yml`))) {
-      return [{ path: 'document', message: `no document ${request.document} in runbooks/` }];
-    }
-    return [];
-  };
+  const shipped = loadRunbookDocuments(dir);
+  return (request) => validateRunbookRequest(request, shipped);
 }

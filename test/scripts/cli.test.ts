@@ -78,6 +78,15 @@ describe('runwatch CLI', () => {
     });
   });
 
+  it('a runbook whose parameters the document refuses ends Failed, naming the parameter (as SSM would)', async () => {
+    const run = await cli('run', 'patch-scan', '--param', 'Operation=Explode');
+    expect(run.json.status).toBe('Pending');
+    await stack.settle();
+    const done = await cli('execution', run.json.id as string);
+    expect(done.json.status).toBe('Failed');
+    expect(done.json.statusDetail).toMatch(/parameters\.Operation/);
+  });
+
   it('exits non-zero and prints the field when the API says 400', async () => {
     const r = await cli('silence', '--match', 'alertname=Foo', '--for', '1h');
     expect(r.code).toBe(1);

@@ -1,5 +1,5 @@
 // The embedded default's runbook executor: validates against runbooks/ and SIMULATES SSM's status changes.
-import { type Issue, ValidationError } from '../../core/errors';
+import { describeIssues, type Issue, ValidationError } from '../../core/errors';
 import type { Clock, RunbookExecutor, StartRunbookRequest } from '../../ports';
 
 export interface LocalExecutorOptions {
@@ -31,7 +31,8 @@ export class LocalRunbookExecutor implements RunbookExecutor {
 
   async start(request: StartRunbookRequest): Promise<{ ssmExecutionId: string }> {
     const issues = this.options.validate(request);
-    if (issues.length) throw new ValidationError(`runbook request does not fit document ${request.document}`, issues);
+    if (issues.length)
+      throw new ValidationError(`${request.document} rejects the request: ${describeIssues(issues)}`, issues);
     const documentName = isAwsOwned(request.document)
       ? request.document
       : `${this.options.documentPrefix}${request.document}`;
