@@ -16,7 +16,6 @@ export interface SsmRunbookExecutorOptions {
   timeoutSeconds?: number;
 }
 
-export const EXECUTION_ID_TAG = 'runwatch:execution-id';
 /** SendCommand rejects a Comment longer than this. */
 const MAX_COMMENT = 100;
 
@@ -62,8 +61,8 @@ export class SsmRunbookExecutor implements RunbookExecutor {
           DocumentName: documentName,
           Parameters: parameters,
           // The execution id is deterministic per trigger, so a redelivered request cannot start a second run.
+          // No Tags: tagging at start needs ssm:AddTagsToResource too, and the ClientToken already is our id.
           ClientToken: request.executionId,
-          Tags: [{ Key: EXECUTION_ID_TAG, Value: request.executionId }],
         }),
       ),
     );

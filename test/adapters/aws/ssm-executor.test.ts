@@ -59,7 +59,6 @@ describe('SsmRunbookExecutor', () => {
         AutomationAssumeRole: ['arn:aws:iam::123456789012:role/runwatch-automation'],
       },
       ClientToken: executionId,
-      Tags: [{ Key: 'runwatch:execution-id', Value: executionId }],
     });
   });
 
