@@ -1,9 +1,8 @@
 // dispatch: alerts from the bus (via SQS) through the alert pipeline: record, silence, ack, route, dedup, notify.
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { parseBusMessage } from '../core/bus';
-import { describeIssues, ValidationError } from '../core/errors';
 import { alertPipeline, type Decision } from '../core/pipeline';
+import { readBusRecord } from '../lib/bus-record';
 import { withObservability } from '../lib/middleware';
 import { count } from '../lib/observability';
 import type { Runtime } from '../lib/runtime';
@@ -19,16 +18,7 @@ export function makeHandler(rt: Runtime) {
   const processor = new BatchProcessor(EventType.SQS);
 
   async function onRecord(record: SQSRecord): Promise<void> {
-    let message: ReturnType<typeof parseBusMessage>;
-    try {
-      message = parseBusMessage(record.body);
-    } catch (e) {
-      if (e instanceof ValidationError) {
-        count(rt.metrics, 'MessagesRejected');
-        rt.logger.error('message rejected', { messageId: record.messageId, reason: describeIssues(e.issues) });
-      }
-      throw e;
-    }
+    const message = readBusRecord(rt, record);
     if (message.kind !== 'alert') {
       count(rt.metrics, 'MessagesUnsupported');
       rt.logger.info('message ignored', { messageId: record.messageId, kind: message.kind });

@@ -1,10 +1,9 @@
 // remediate: policies turn alerts into runbook executions; requested/approved executions start on SSM.
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { parseBusMessage } from '../core/bus';
-import { describeIssues, ValidationError } from '../core/errors';
 import { planRemediations } from '../core/runbooks/execution';
 import { requestExecution, startExecution } from '../core/runbooks/lifecycle';
+import { readBusRecord } from '../lib/bus-record';
 import { withObservability } from '../lib/middleware';
 import { count } from '../lib/observability';
 import { runbookContext } from '../lib/runbook-context';
@@ -14,16 +13,7 @@ export function makeHandler(rt: Runtime) {
   const processor = new BatchProcessor(EventType.SQS);
 
   async function onRecord(record: SQSRecord): Promise<void> {
-    let message: ReturnType<typeof parseBusMessage>;
-    try {
-      message = parseBusMessage(record.body);
-    } catch (e) {
-      if (e instanceof ValidationError) {
-        count(rt.metrics, 'MessagesRejected');
-        rt.logger.error('message rejected', { messageId: record.messageId, reason: describeIssues(e.issues) });
-      }
-      throw e;
-    }
+    const message = readBusRecord(rt, record);
     if (message.kind === 'other') {
       count(rt.metrics, 'MessagesUnsupported');
       return;

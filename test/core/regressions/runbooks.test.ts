@@ -1,9 +1,8 @@
 // Regressions: bugs in functions/core/runbooks and config, found in review and fixed.
 import { describe, expect, it } from 'vitest';
-import { makeAlert } from '../../../functions/core/alert';
 import { validateConfig } from '../../../functions/core/config/load';
 import { DependencyError } from '../../../functions/core/errors';
-import { planRemediations, statusFromSsm } from '../../../functions/core/runbooks/execution';
+import { statusFromSsm } from '../../../functions/core/runbooks/execution';
 import { applySsmStatus, requestExecution } from '../../../functions/core/runbooks/lifecycle';
 import { runbookHarness } from '../pipeline/fakes';
 
