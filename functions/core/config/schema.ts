@@ -63,7 +63,11 @@ export const detectorSchema = z.strictObject({
   name,
   /** Matchers on the series (metric name and dimensions). */
   match: matchers.default({}),
-  kind: z.enum(['robust-baseline']).default('robust-baseline'),
+  kind: z.enum(['robust-baseline', 'seasonal', 'knn']).default('robust-baseline'),
+  /** Engine-specific settings (validated by the engine); one configuration serves every series it matches. */
+  params: z.record(z.string(), z.unknown()).default({}),
+  /** Score (0..1) at or above which a point is anomalous, for engines that score in [0, 1]. */
+  scoreThreshold: z.number().min(0).max(1).default(0.5),
   /** Points kept in the rolling window. */
   window: z.number().int().min(8).max(1024).default(60),
   /** Points needed before the detector may fire. */

@@ -1,0 +1,64 @@
+// The detector registry: config `kind` → streaming detector. ingest-metrics and `npm run nab` both come here.
+import type { DetectorConfig } from '../config/schema';
+import { knnDetector } from './knn';
+import { initialState, reviveState, step } from './robust-baseline';
+import { seasonalDetector } from './seasonal';
+import type { Detection, StreamingDetector } from './types';
+
+export type { Detection, StreamingDetector } from './types';
+
+function robustBaseline(config: DetectorConfig): StreamingDetector<ReturnType<typeof initialState>> {
+  const options = {
+    window: config.window,
+    minPoints: config.minPoints,
+    threshold: config.threshold,
+    direction: config.direction,
+  };
+  return {
+    kind: 'robust-baseline',
+    init: initialState,
+    step(state, t, x): Detection {
+      const d = step(state, t, x, options);
+      if (!d) {
+        return {
+          score: 0,
+          anomalous: false,
+          expected: x,
+          band: [x, x],
+          observed: x,
+          component: 'out-of-order',
+          seasonality: 'none',
+        };
+      }
+      return {
+        score: d.score,
+        anomalous: d.anomalous,
+        expected: d.expected,
+        band: d.band,
+        observed: d.observed,
+        component: 'spike',
+        seasonality: 'none',
+      };
+    },
+    encode: (s) => s,
+    decode: (raw) => reviveState(raw, config.window),
+  };
+}
+
+const FACTORIES: Record<DetectorConfig['kind'], (config: DetectorConfig) => StreamingDetector<unknown>> = {
+  'robust-baseline': robustBaseline as (c: DetectorConfig) => StreamingDetector<unknown>,
+  seasonal: seasonalDetector as (c: DetectorConfig) => StreamingDetector<unknown>,
+  knn: knnDetector as (c: DetectorConfig) => StreamingDetector<unknown>,
+};
+
+const cache = new WeakMap<DetectorConfig, StreamingDetector<unknown>>();
+
+/** The detector a config entry describes; detectors hold no per-series state, so one instance serves all series. */
+export function createDetector(config: DetectorConfig): StreamingDetector<unknown> {
+  let d = cache.get(config);
+  if (!d) {
+    d = FACTORIES[config.kind](config);
+    cache.set(config, d);
+  }
+  return d;
+}

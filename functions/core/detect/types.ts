@@ -1,0 +1,32 @@
+// The contract every streaming detector implements: one point at a time, compact serializable state.
+
+/** What a detector says about one point; the alert carries it as its explanation. */
+export interface Detection {
+  /** Anomaly score in [0, 1]; comparable across series (NAB sweeps one threshold over all files). */
+  score: number;
+  /** score ≥ the detector's threshold (and past warm-up). */
+  anomalous: boolean;
+  /** The value the detector expected here, and the band it considered normal. */
+  expected: number;
+  band: [number, number];
+  observed: number;
+  /** Which component fired (or dominates): e.g. 'spike', 'level-shift', 'variance', 'drift', 'seasonal', 'warm-up'. */
+  component: string;
+  /** Seasonality in use, e.g. 'daily', 'weekly', 'none'. */
+  seasonality: string;
+}
+
+/**
+ * A streaming detector. `step` scores the point against state built from earlier points only (no look-ahead),
+ * then learns it, mutating `state`. Deterministic: the same points give the same scores, and
+ * `decode(JSON.parse(JSON.stringify(encode(s))))` continues exactly as `s` would have.
+ */
+export interface StreamingDetector<S> {
+  readonly kind: string;
+  init(): S;
+  step(state: S, timestampMs: number, value: number): Detection;
+  /** A JSON-serializable form of the state (aim: ≤ 4 KB as JSON). */
+  encode(state: S): unknown;
+  /** Undefined when `raw` is not a valid encoded state of this detector (it is then rebuilt). */
+  decode(raw: unknown): S | undefined;
+}
