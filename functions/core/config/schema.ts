@@ -1,6 +1,8 @@
 // The runwatch.yml schema: receivers, routes, detectors, policies, runbooks; validated once at cold start.
 import { z } from 'zod';
 import { SEVERITIES } from '../alert';
+import { genaiConfigSchema } from '../genai/config';
+import { qualityConfigSchema } from '../quality/config';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes (max 63)');
 
@@ -122,6 +124,21 @@ export const configSchema = z
     detectors: z.array(detectorSchema).default([]),
     runbooks: z.array(runbookSchema).default([]),
     policies: z.array(policySchema).default([]),
+    /** GenAI usage signals: model prices, token budgets. */
+    genai: genaiConfigSchema,
+    /** Data-quality checks on metric series. */
+    quality: qualityConfigSchema,
+    /** Times whose points are scored but not learned from (deploys, maintenance). */
+    exclusions: z
+      .array(
+        z.strictObject({
+          name,
+          match: matchers.default({}),
+          start: z.iso.datetime({ offset: true }),
+          end: z.iso.datetime({ offset: true }),
+        }),
+      )
+      .default([]),
   })
   .superRefine((c, ctx) => {
     const receivers = new Set<string>();

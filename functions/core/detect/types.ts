@@ -24,7 +24,11 @@ export interface Detection {
 export interface StreamingDetector<S> {
   readonly kind: string;
   init(): S;
-  step(state: S, timestampMs: number, value: number): Detection;
+  /**
+   * Scores the point, then learns it unless `learn` is false (configured exclusion windows such as deploys
+   * and maintenance are scored but not learned from). Timestamps may be irregular or have gaps.
+   */
+  step(state: S, timestampMs: number, value: number, learn?: boolean): Detection;
   /** A JSON-serializable form of the state (aim: ≤ 4 KB as JSON). */
   encode(state: S): unknown;
   /** Undefined when `raw` is not a valid encoded state of this detector (it is then rebuilt). */
