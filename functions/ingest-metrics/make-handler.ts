@@ -1,17 +1,18 @@
 // ingest-metrics: usage-metric batches from HTTP and SQS → per-series detector state → anomaly alerts on the bus.
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { Alert } from '../core/alert';
 import { alertEvents } from '../core/bus';
-import { DependencyError, describeIssues, type Issue, ValidationError } from '../core/errors';
-import { evaluateSeries, selectDetector, seriesLabels } from '../core/metrics/evaluate';
-import { groupBySeries, type MetricPoint, parsePointBatch } from '../core/metrics/points';
+import { DependencyError, describeIssues, type Issue, RunwatchError, ValidationError } from '../core/errors';
+import { encodeSeriesState, evaluateSeries, selectDetector, seriesLabels } from '../core/metrics/evaluate';
+import { type MetricPoint, parsePointBatch, seriesKey } from '../core/metrics/points';
 import { errorResult, type HttpEvent, header, isHttpEvent, json, jsonBody } from '../lib/http';
 import { withObservability } from '../lib/middleware';
 import { count } from '../lib/observability';
 import type { Runtime } from '../lib/runtime';
 
 const MAX_CONFLICT_RETRIES = 5;
+/** Series handled at once: DynamoDB round trips overlap, memory stays bounded. */
+const CONCURRENCY = 16;
 
 export interface MetricsOutcome {
   accepted: number;
@@ -20,64 +21,127 @@ export interface MetricsOutcome {
   alerts: { fingerprint: string; status: string; alertname: string | undefined }[];
 }
 
+interface SeriesGroup {
+  key: string;
+  points: MetricPoint[];
+  /** SQS message ids whose points are in this series (a failure fails them all). */
+  owners: Set<string>;
+}
+
 function isSqsEvent(event: unknown): event is SQSEvent {
   const r = (event as { Records?: { eventSource?: string }[] } | null)?.Records;
   return Array.isArray(r) && r.length > 0 && r[0]?.eventSource === 'aws:sqs';
 }
 
+/** Groups by series identity (version labels excluded: a new version continues the series on a fresh baseline). */
+export function groupForDetection(points: { point: MetricPoint; owner?: string }[]): SeriesGroup[] {
+  const groups = new Map<string, SeriesGroup>();
+  for (const { point, owner } of points) {
+    const labels = seriesLabels(point);
+    const { metric: _m, ...dims } = labels;
+    const key = seriesKey(point.metric, dims);
+    let g = groups.get(key);
+    if (!g) {
+      g = { key, points: [], owners: new Set() };
+      groups.set(key, g);
+    }
+    g.points.push(point);
+    if (owner) g.owners.add(owner);
+  }
+  for (const g of groups.values()) g.points.sort((a, b) => a.t - b.t);
+  return [...groups.values()];
+}
+
+async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  });
+  await Promise.all(workers);
+}
+
 export function makeHandler(rt: Runtime) {
-  /** One state read and one conditional write per series; on a lost race, reload and replay. */
-  async function detectSeries(key: string, points: MetricPoint[], correlationId: string): Promise<Alert[]> {
-    const first = points[0];
+  /** One state read and one conditional write per series per batch; on a lost race, reload and replay. */
+  async function detectSeries(group: SeriesGroup, correlationId: string): Promise<Alert[]> {
+    const first = group.points[0];
     if (!first) return [];
     const detector = selectDetector(rt.config.detectors, seriesLabels(first));
     if (!detector) {
-      count(rt.metrics, 'PointsWithoutDetector', points.length);
+      count(rt.metrics, 'PointsWithoutDetector', group.points.length);
       return [];
     }
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const prior = await rt.store.getSeriesState(key);
-      const outcome = evaluateSeries(points, prior?.state, detector);
+      const prior = await rt.store.getSeriesState(group.key);
+      const outcome = evaluateSeries(group.points, prior?.state, detector, { exclusions: rt.config.exclusions });
       if (outcome.rebuilt) {
-        rt.logger.warn('stored detector state unusable; started a fresh baseline', { series: key });
+        rt.logger.warn('stored detector state unusable; started a fresh baseline', { series: group.key });
         count(rt.metrics, 'SeriesStateRebuilt');
       }
-      count(rt.metrics, 'PointsOutOfOrder', outcome.skipped);
+      if (outcome.versionReset) count(rt.metrics, 'SeriesVersionResets');
+      count(rt.metrics, 'PointsAlreadySeen', outcome.skipped);
+      count(rt.metrics, 'PointsExcluded', outcome.excluded);
+      if (outcome.processed === 0 && prior) return [];
       // Alerts go out before the state is saved: a crash in between repeats them, and dispatch dedups.
       if (outcome.alerts.length) await rt.bus.publish(alertEvents(outcome.alerts, 'detector', correlationId));
-      if (await rt.store.putSeriesState(key, outcome.state, prior?.version ?? 0)) return outcome.alerts;
+      const stored = encodeSeriesState(outcome.state, detector);
+      if (await rt.store.putSeriesState(group.key, stored, prior?.version ?? 0)) return outcome.alerts;
       count(rt.metrics, 'SeriesStateConflicts');
     }
-    throw new DependencyError(`series ${key}: state kept changing under us (${MAX_CONFLICT_RETRIES} conflicts)`);
+    throw new DependencyError(`series ${group.key}: state kept changing under us (${MAX_CONFLICT_RETRIES} conflicts)`);
   }
 
-  async function ingest(body: unknown, correlationId: string): Promise<MetricsOutcome> {
+  /** Runs every series of the batch; failures are collected per series so the rest of the batch still lands. */
+  async function detectAll(groups: SeriesGroup[], correlationId: string) {
+    const alerts: Alert[] = [];
+    const failed: { group: SeriesGroup; error: RunwatchError }[] = [];
+    await pool(groups, CONCURRENCY, async (group) => {
+      try {
+        alerts.push(...(await detectSeries(group, correlationId)));
+      } catch (e) {
+        const error =
+          e instanceof RunwatchError ? e : new DependencyError(`series ${group.key}: ${(e as Error).message}`, e);
+        rt.logger.error('series failed', { series: group.key, error: error.message, retryable: error.retryable });
+        failed.push({ group, error });
+      }
+    });
+    count(rt.metrics, 'AnomalyAlerts', alerts.length);
+    return { alerts, failed };
+  }
+
+  function summarize(accepted: number, rejected: Issue[], series: number, alerts: Alert[]): MetricsOutcome {
+    return {
+      accepted,
+      rejected,
+      series,
+      alerts: alerts.map((a) => ({ fingerprint: a.fingerprint, status: a.status, alertname: a.labels.alertname })),
+    };
+  }
+
+  function parse(body: unknown, where: string) {
     const { points, rejected } = parsePointBatch(body);
     if (rejected.length) {
       count(rt.metrics, 'PointsRejected', rejected.length);
-      rt.logger.warn('points rejected', { rejected: rejected.slice(0, 20), total: rejected.length });
+      rt.logger.warn('points rejected', { where, rejected: rejected.slice(0, 20), total: rejected.length });
     }
-    if (points.length === 0 && rejected.length > 0) {
-      throw new ValidationError('no valid points in the batch', rejected);
-    }
+    if (points.length === 0 && rejected.length > 0) throw new ValidationError('no valid points in the batch', rejected);
     count(rt.metrics, 'PointsAccepted', points.length);
-    const groups = groupBySeries(points);
-    const alerts: Alert[] = [];
-    for (const [key, group] of groups) alerts.push(...(await detectSeries(key, group, correlationId)));
-    count(rt.metrics, 'AnomalyAlerts', alerts.length);
-    return {
-      accepted: points.length,
-      rejected,
-      series: groups.size,
-      alerts: alerts.map((a) => ({ fingerprint: a.fingerprint, status: a.status, alertname: a.labels.alertname })),
-    };
+    return { points, rejected };
   }
 
   async function onHttp(event: HttpEvent, context: Context) {
     const correlationId = header(event, 'x-correlation-id') ?? event.requestContext.requestId ?? context.awsRequestId;
     rt.logger.setCorrelationId(correlationId);
     try {
-      return json(202, await ingest(jsonBody(event), correlationId));
+      const { points, rejected } = parse(jsonBody(event), 'http');
+      const groups = groupForDetection(points.map((point) => ({ point })));
+      const { alerts, failed } = await detectAll(groups, correlationId);
+      const retry = failed.find((f) => f.error.retryable);
+      // Resending the whole batch is safe: points a series already saw are skipped.
+      if (retry) throw retry.error;
+      return json(202, summarize(points.length, rejected, groups.length, alerts));
     } catch (e) {
       if (e instanceof ValidationError) count(rt.metrics, 'BatchesRejected');
       else rt.logger.error('metrics batch failed', e as Error);
@@ -85,33 +149,38 @@ export function makeHandler(rt: Runtime) {
     }
   }
 
-  const processor = new BatchProcessor(EventType.SQS);
-  async function onRecord(record: SQSRecord): Promise<void> {
-    let body: unknown;
-    try {
-      body = JSON.parse(record.body);
-    } catch {
-      count(rt.metrics, 'BatchesRejected');
-      throw new ValidationError('SQS message is not JSON', [{ path: 'body', message: 'not valid JSON' }]);
-    }
-    try {
-      rt.logger.setCorrelationId(record.messageId);
-      await ingest(body, record.messageId);
-    } catch (e) {
-      if (e instanceof ValidationError) {
+  /** The whole SQS batch at once, so each series is read and written once however many messages carry it. */
+  async function onSqs(event: SQSEvent): Promise<SQSBatchResponse> {
+    const failures = new Set<string>();
+    const owned: { point: MetricPoint; owner: string }[] = [];
+    for (const record of event.Records) {
+      try {
+        let body: unknown;
+        try {
+          body = JSON.parse(record.body);
+        } catch {
+          throw new ValidationError('SQS message is not JSON', [{ path: 'body', message: 'not valid JSON' }]);
+        }
+        for (const point of parse(body, `sqs:${record.messageId}`).points)
+          owned.push({ point, owner: record.messageId });
+      } catch (e) {
+        // Poison: reported as failed so SQS retries it alone and finally moves it to the DLQ.
         count(rt.metrics, 'BatchesRejected');
-        rt.logger.error('metrics message rejected', { messageId: record.messageId, reason: describeIssues(e.issues) });
+        const reason = e instanceof ValidationError ? describeIssues(e.issues) : (e as Error).message;
+        rt.logger.error('metrics message rejected', { messageId: record.messageId, reason });
+        failures.add(record.messageId);
       }
-      throw e;
     }
+    const correlationId = event.Records[0]?.messageId ?? 'sqs';
+    rt.logger.setCorrelationId(correlationId);
+    const { failed } = await detectAll(groupForDetection(owned), correlationId);
+    for (const f of failed) for (const owner of f.group.owners) failures.add(owner);
+    return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })) };
   }
 
   return withObservability(rt, async (event: unknown, context: Context) => {
     if (isHttpEvent(event)) return onHttp(event, context);
-    if (isSqsEvent(event)) {
-      // Failed records are reported back; SQS retries them alone and sends poison messages to the DLQ.
-      return processPartialResponse(event, onRecord, processor, { context });
-    }
+    if (isSqsEvent(event)) return onSqs(event);
     count(rt.metrics, 'EventsUnsupported');
     rt.logger.warn('ingest-metrics received an event it does not handle');
     return { unsupported: true };

@@ -79,6 +79,8 @@ export const detectorSchema = z.strictObject({
   /** Which direction counts as anomalous. */
   direction: z.enum(['up', 'down', 'both']).default('both'),
   severity: z.enum(SEVERITIES).default('warning'),
+  /** Consecutive normal points before a firing anomaly alert resolves. */
+  resolveAfter: z.number().int().min(1).max(1000).default(3),
 });
 
 const parameterValue = z.union([z.string(), z.array(z.string())]);

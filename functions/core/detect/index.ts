@@ -17,8 +17,8 @@ function robustBaseline(config: DetectorConfig): StreamingDetector<ReturnType<ty
   return {
     kind: 'robust-baseline',
     init: initialState,
-    step(state, t, x): Detection {
-      const d = step(state, t, x, options);
+    step(state, t, x, learn = true): Detection {
+      const d = step(state, t, x, options, learn);
       if (!d) {
         return {
           score: 0,

@@ -54,6 +54,7 @@ export function step(
   timestampMs: number,
   value: number,
   options: RobustBaselineOptions,
+  learn = true,
 ): Detection | undefined {
   if (state.last !== null && timestampMs <= state.last) return undefined;
   state.last = timestampMs;
@@ -112,6 +113,7 @@ export function step(
     }
   }
 
+  if (!learn) return detection;
   if (state.buf.length < options.window) {
     state.buf.push(value);
   } else {

@@ -1,30 +1,60 @@
-// Runs one series' new points through its detector and turns transitions into alerts.
+// Runs one series' new points through its detector and turns anomaly episodes into alerts.
 import { type Alert, makeAlert } from '../alert';
-import type { DetectorConfig } from '../config/schema';
-import { type Detection, initialState, type RobustBaselineState, reviveState, step } from '../detect/robust-baseline';
+import type { Config, DetectorConfig } from '../config/schema';
+import { createDetector } from '../detect';
+import type { Detection } from '../detect/types';
 import { matchesLabels } from '../matchers';
 import type { MetricPoint } from './points';
 
+/** Labels that name a deployed version: a change starts a fresh baseline instead of paging on the expected shift. */
+export const VERSION_LABELS = ['model_version', 'prompt_version'] as const;
+
+/** What one series keeps between batches (one DynamoDB item, conditional on its version). */
 export interface SeriesState {
+  v: 2;
+  /** Name of the detector config the model was learned with; another one means a rebuild. */
   detector: string;
-  /** ISO time the current anomaly began, so the resolve carries the same startsAt. */
-  since: string | null;
-  d: RobustBaselineState;
+  /** The detector's own encoded state. */
+  d: unknown;
+  /** The open anomaly episode, so its resolve carries the same startsAt. */
+  alert: { firing: boolean; normalRun: number; since: string | null };
+  /** `model_version=…,prompt_version=…` the baseline was learned on. */
+  version: string;
+  /** Epoch ms of the last point the detector saw; older points are not fed to it again. */
+  last: number | null;
+  /** State owned by other per-series checks (data quality), carried through untouched. */
+  extra?: Record<string, unknown>;
 }
 
 export interface SeriesOutcome {
   state: SeriesState;
   alerts: Alert[];
   processed: number;
-  /** Out-of-order or duplicate timestamps, ignored. */
+  /** Points at or before the last one seen (redeliveries, out of order), not fed to the detector. */
   skipped: number;
-  /** True when stored state was unusable and a fresh baseline was started. */
+  /** Stored state was unusable (corrupt, another detector) and a fresh baseline was started. */
   rebuilt: boolean;
+  /** A version label changed and the baseline started over. */
+  versionReset: boolean;
+  /** Points inside an exclusion window (scored, not learned). */
+  excluded: number;
   last?: Detection;
 }
 
+/** Series identity: the dimensions without version labels, plus the metric name. */
 export function seriesLabels(point: Pick<MetricPoint, 'metric' | 'dimensions'>): Record<string, string> {
-  return { ...point.dimensions, metric: point.metric };
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(point.dimensions)) {
+    if (!(VERSION_LABELS as readonly string[]).includes(k)) labels[k] = v;
+  }
+  labels.metric = point.metric;
+  return labels;
+}
+
+export function versionOf(dimensions: Record<string, string>): string {
+  return VERSION_LABELS.filter((k) => dimensions[k] !== undefined)
+    .map((k) => `${k}=${dimensions[k]}`)
+    .join(',');
 }
 
 export function selectDetector(
@@ -35,83 +65,165 @@ export function selectDetector(
 }
 
 function fmt(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
   return Number.isInteger(n) ? String(n) : n.toPrecision(4);
 }
 
-export function evaluateSeries(points: MetricPoint[], prior: unknown, detector: DetectorConfig): SeriesOutcome {
-  const first = points[0];
-  let rebuilt = false;
-  let state: SeriesState;
-  const p = prior as Partial<SeriesState> | undefined;
-  const revived = p && p.detector === detector.name ? reviveState(p.d, detector.window) : undefined;
-  if (p && revived) {
-    state = { detector: detector.name, since: typeof p.since === 'string' ? p.since : null, d: revived };
-  } else {
-    rebuilt = prior !== undefined;
-    state = { detector: detector.name, since: null, d: initialState() };
-    // A series that was firing keeps firing across a rebuild, so its resolve still comes (after the
-    // fresh baseline sees `resolveAfter` normal points) instead of leaving the alert open forever.
-    const wasFiring = typeof p?.since === 'string' && (p.d as { firing?: unknown } | undefined)?.firing === true;
-    if (wasFiring) {
-      state.since = p?.since as string;
-      state.d.firing = true;
-    }
-  }
-  const outcome: SeriesOutcome = { state, alerts: [], processed: 0, skipped: 0, rebuilt };
-  if (!first) return outcome;
+export interface EvaluateContext {
+  exclusions?: Config['exclusions'];
+}
 
-  const labels = {
-    ...seriesLabels(first),
-    alertname: `${first.metric}Anomaly`,
+function freshState(detector: DetectorConfig, version: string): SeriesState {
+  return {
+    v: 2,
     detector: detector.name,
+    d: createDetector(detector).init(),
+    alert: { firing: false, normalRun: 0, since: null },
+    version,
+    last: null,
   };
+}
+
+/** Accepts stored state only when it has the expected shape and detector; anything else is rebuilt. */
+function revive(prior: unknown, detector: DetectorConfig): { state: SeriesState; rebuilt: boolean } | undefined {
+  if (prior === undefined || prior === null) return undefined;
+  const p = prior as Partial<SeriesState>;
+  const a = p.alert as Partial<SeriesState['alert']> | undefined;
+  const d = p.v === 2 && p.detector === detector.name ? createDetector(detector).decode(p.d) : undefined;
+  const alertOk =
+    a !== undefined &&
+    typeof a.firing === 'boolean' &&
+    typeof a.normalRun === 'number' &&
+    (a.since === null || typeof a.since === 'string');
+  if (d === undefined || !alertOk || typeof p.version !== 'string' || !(p.last === null || Number.isFinite(p.last))) {
+    // Keep an open episode open across the rebuild so its resolve still comes.
+    const state = freshState(detector, typeof p.version === 'string' ? p.version : '');
+    if (a?.firing === true && typeof a.since === 'string') state.alert = { firing: true, normalRun: 0, since: a.since };
+    if (p.extra && typeof p.extra === 'object') state.extra = p.extra;
+    return { state, rebuilt: true };
+  }
+  const state: SeriesState = {
+    v: 2,
+    detector: detector.name,
+    d,
+    alert: { firing: a.firing as boolean, normalRun: a.normalRun as number, since: (a.since as string | null) ?? null },
+    version: p.version,
+    last: (p.last as number | null) ?? null,
+  };
+  if (p.extra && typeof p.extra === 'object') state.extra = p.extra;
+  return { state, rebuilt: false };
+}
+
+function excludedAt(labels: Record<string, string>, t: number, exclusions: Config['exclusions'] | undefined): boolean {
+  if (!exclusions?.length) return false;
+  return exclusions.some((x) => Date.parse(x.start) <= t && t < Date.parse(x.end) && matchesLabels(x.match, labels));
+}
+
+/**
+ * Feeds a series' new points (time order) to its detector, one point at a time, and turns anomaly episodes into
+ * alerts: firing on the first anomalous point, resolved after `resolveAfter` normal points.
+ */
+export function evaluateSeries(
+  points: MetricPoint[],
+  prior: unknown,
+  detector: DetectorConfig,
+  ctx: EvaluateContext = {},
+): SeriesOutcome {
+  const first = points[0];
+  const revived = revive(prior, detector);
+  const state = revived?.state ?? freshState(detector, first ? versionOf(first.dimensions) : '');
+  const outcome: SeriesOutcome = {
+    state,
+    alerts: [],
+    processed: 0,
+    skipped: 0,
+    rebuilt: revived?.rebuilt ?? false,
+    versionReset: false,
+    excluded: 0,
+  };
+  if (!first) return outcome;
+  const engine = createDetector(detector);
+  const base = seriesLabels(first);
+  const labels = { ...base, alertname: `${first.metric}Anomaly`, detector: detector.name };
+
+  const resolve = (at: string, annotations: Record<string, string>) => {
+    outcome.alerts.push(
+      makeAlert({
+        status: 'resolved',
+        severity: detector.severity,
+        source: 'detector',
+        labels,
+        annotations,
+        startsAt: state.alert.since ?? at,
+        endsAt: at,
+      }),
+    );
+    state.alert = { firing: false, normalRun: 0, since: null };
+  };
+
   for (const point of points) {
-    const det = step(state.d, point.t, point.value, detector);
-    if (!det) {
+    if (state.last !== null && point.t <= state.last) {
       outcome.skipped += 1;
       continue;
     }
+    const at = new Date(point.t).toISOString();
+    const version = versionOf(point.dimensions);
+    if (version !== state.version) {
+      // A new model or prompt version: its shift is expected, so learn it afresh rather than page on it.
+      if (state.alert.firing) {
+        resolve(at, { summary: `${first.metric}: baseline restarted for ${version || 'an unversioned series'}` });
+      }
+      const extra = state.extra;
+      Object.assign(state, freshState(detector, version));
+      if (extra) state.extra = extra;
+      outcome.versionReset = true;
+    }
+    const excluded = excludedAt(base, point.t, ctx.exclusions);
+    const det = engine.step(state.d, point.t, point.value, !excluded);
+    state.last = point.t;
     outcome.processed += 1;
     outcome.last = det;
-    if (!det.transition) continue;
-    const at = new Date(point.t).toISOString();
+    if (excluded) outcome.excluded += 1;
     const annotations = {
-      summary:
-        det.transition === 'firing'
-          ? `${first.metric} is ${fmt(det.observed)}, outside the expected band ${fmt(det.band[0])} … ${fmt(det.band[1])} (expected ≈ ${fmt(det.expected)})`
-          : `${first.metric} is back within its expected band (${fmt(det.observed)}, expected ≈ ${fmt(det.expected)})`,
       observed: fmt(det.observed),
       expected: fmt(det.expected),
       band: `${fmt(det.band[0])} … ${fmt(det.band[1])}`,
       score: det.score.toFixed(3),
       component: det.component,
+      seasonality: det.seasonality,
     };
-    if (det.transition === 'firing') {
-      state.since = at;
-      outcome.alerts.push(
-        makeAlert({
-          status: 'firing',
-          severity: detector.severity,
-          source: 'detector',
-          labels,
-          annotations,
-          startsAt: at,
-        }),
-      );
-    } else {
-      outcome.alerts.push(
-        makeAlert({
-          status: 'resolved',
-          severity: detector.severity,
-          source: 'detector',
-          labels,
-          annotations,
-          startsAt: state.since ?? at,
-          endsAt: at,
-        }),
-      );
-      state.since = null;
+    if (det.anomalous && !excluded) {
+      state.alert.normalRun = 0;
+      if (!state.alert.firing) {
+        state.alert = { firing: true, normalRun: 0, since: at };
+        outcome.alerts.push(
+          makeAlert({
+            status: 'firing',
+            severity: detector.severity,
+            source: 'detector',
+            labels,
+            annotations: {
+              summary: `${first.metric} is ${fmt(det.observed)}, outside the expected band ${annotations.band} (expected ≈ ${fmt(det.expected)}; ${det.component})`,
+              ...annotations,
+            },
+            startsAt: at,
+          }),
+        );
+      }
+    } else if (state.alert.firing) {
+      state.alert.normalRun += 1;
+      if (state.alert.normalRun >= detector.resolveAfter) {
+        resolve(at, {
+          summary: `${first.metric} is back within its expected band (${fmt(det.observed)}, expected ≈ ${fmt(det.expected)})`,
+          ...annotations,
+        });
+      }
     }
   }
   return outcome;
+}
+
+/** The stored form of a series' state: the detector's model in its encoded (JSON) form. */
+export function encodeSeriesState(state: SeriesState, detector: DetectorConfig): SeriesState {
+  return { ...state, d: createDetector(detector).encode(state.d) };
 }

@@ -57,9 +57,9 @@ describe('evaluateSeries', () => {
     expect(Number(alert?.annotations.expected)).toBeCloseTo(1000, -2);
     expect(alert?.annotations.band).toMatch(/^[\d.]+ … [\d.]+$/);
     expect(alert?.annotations.summary).toContain('OutputTokens is 5000, outside the expected band');
-    expect(alert?.annotations.component).toBe('robust-baseline');
+    expect(alert?.annotations.component).toBe('spike');
     expect(Number(alert?.annotations.score)).toBeGreaterThan(0);
-    expect(outcome.state.since).toBe(alert?.startsAt);
+    expect(outcome.state.alert.since).toBe(alert?.startsAt);
     expect(outcome).toMatchObject({ processed: 32, skipped: 0, rebuilt: false });
   });
 
@@ -82,7 +82,7 @@ describe('evaluateSeries', () => {
       fingerprint: firing?.fingerprint,
     });
     expect(resolved?.annotations.summary).toContain('back within its expected band');
-    expect(second.state.since).toBeNull();
+    expect(second.state.alert.since).toBeNull();
   });
 
   it('counts out-of-order and duplicate points as skipped', () => {
@@ -104,14 +104,14 @@ describe('evaluateSeries', () => {
 
     expect(outcome.rebuilt).toBe(rebuilt);
     expect(outcome.state.detector).toBe('genai-usage');
-    expect(outcome.state.d.buf).toHaveLength(3);
+    expect((outcome.state.d as { buf: number[] }).buf).toHaveLength(3);
   });
 
   it('does nothing with an empty batch but still hands back usable state', () => {
     const outcome = evaluateSeries([], undefined, DETECTOR);
 
     expect(outcome).toMatchObject({ alerts: [], processed: 0, skipped: 0, rebuilt: false });
-    expect(outcome.state.d.buf).toEqual([]);
+    expect((outcome.state.d as { buf: number[] }).buf).toEqual([]);
   });
 });
 

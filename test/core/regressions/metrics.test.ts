@@ -31,9 +31,12 @@ describe('fixed: evaluate: rebuilding the state of a firing series loses its res
       detectors: [{ name: 'd', window: 8, minPoints: 4 }],
     }).detectors;
     const prior = {
+      v: 2,
       detector: 'd',
-      since: '2026-11-27T10:00:00.000Z',
       d: { v: 1, buf: Array(20).fill(1), pos: 0, last: 0, firing: true, normalRun: 0 },
+      alert: { firing: true, normalRun: 0, since: '2026-11-27T10:00:00.000Z' },
+      version: '',
+      last: 0,
     };
     const pts = Array.from({ length: 10 }, (_, i) => ({ metric: 'm', dimensions: {}, t: 1000 + i, value: 1 }));
     const out = evaluateSeries(pts, prior, small!);
