@@ -52,6 +52,53 @@ export interface ParsedBatch {
   rejected: Issue[];
 }
 
+const POINT_KEYS = new Set(['metric', 'dimensions', 'timestamp', 'value', 'unit']);
+const ISO_Z = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
+
+/**
+ * The hot path, written by hand because zod costs ~4× a JSON.parse per point: accepts only points that the schema
+ * certainly accepts (UTC `Z` times or epoch ms) and returns undefined for anything else, which then goes through
+ * zod for the verdict and the precise issue. A test checks it never accepts what zod rejects.
+ */
+export function fastPoint(item: unknown): MetricPoint | undefined {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) return undefined;
+  const o = item as Record<string, unknown>;
+  let keys = 0;
+  for (const k in o) {
+    if (!POINT_KEYS.has(k)) return undefined;
+    keys++;
+  }
+  const { metric, dimensions, timestamp, value, unit } = o;
+  if (typeof metric !== 'string' || metric.length === 0 || metric.length > 256) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
+  if (unit !== undefined && (typeof unit !== 'string' || unit.length > 64)) return undefined;
+  let t: number;
+  if (typeof timestamp === 'number') {
+    if (!Number.isInteger(timestamp) || timestamp < 100_000_000_000) return undefined;
+    t = timestamp;
+  } else if (typeof timestamp === 'string') {
+    const m = ISO_Z.exec(timestamp);
+    if (!m) return undefined;
+    t = Date.parse(timestamp);
+    // Date.parse rolls 2026-02-30 over into March; the schema refuses it, so must we.
+    if (!Number.isFinite(t) || new Date(t).toISOString().slice(0, 10) !== m[1]) return undefined;
+  } else return undefined;
+  let dims: Record<string, string> = {};
+  if (dimensions !== undefined) {
+    if (typeof dimensions !== 'object' || dimensions === null || Array.isArray(dimensions)) return undefined;
+    if (Object.getPrototypeOf(dimensions) !== Object.prototype) return undefined;
+    for (const k in dimensions as Record<string, unknown>) {
+      const v = (dimensions as Record<string, unknown>)[k];
+      if (typeof v !== 'string' || v.length > 256 || !labelName.test(k)) return undefined;
+    }
+    dims = dimensions as Record<string, string>;
+  }
+  if (keys === 0) return undefined;
+  const point: MetricPoint = { metric, dimensions: dims, t, value };
+  if (unit !== undefined) point.unit = unit as string;
+  return point;
+}
+
 /** Parses `{ points: [...] }`. A body without a points array is a ValidationError; bad points are rejected one by one. */
 export function parsePointBatch(body: unknown): ParsedBatch {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -69,6 +116,11 @@ export function parsePointBatch(body: unknown): ParsedBatch {
   const points: MetricPoint[] = [];
   const rejected: Issue[] = [];
   raw.forEach((item, i) => {
+    const fast = fastPoint(item);
+    if (fast) {
+      points.push(fast);
+      return;
+    }
     const r = pointSchema.safeParse(item);
     if (!r.success) {
       // One issue per point keeps error bodies bounded; the first names the field and reason.
