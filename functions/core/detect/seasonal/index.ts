@@ -1,27 +1,302 @@
-// Placeholder for the 'seasonal' detector (issue 3); scores nothing until it lands.
+// The 'seasonal' detector engine (issue 3): robust level + learned daily profile, components calibrated per series.
+import { z } from 'zod';
 import type { DetectorConfig } from '../../config/schema';
-import type { StreamingDetector } from '../types';
+import type { Detection, StreamingDetector } from '../types';
+import { binPosition, type CalibrationOptions, record, type TailHistogram, tail } from './calibration';
 
-export function seasonalDetector(_config: DetectorConfig): StreamingDetector<{ n: number }> {
+const DAY = 86_400_000;
+
+/** `params` of a `kind: seasonal` detector; the defaults are the one configuration every series shares. */
+export const seasonalParamsSchema = z.strictObject({
+  /** Level EWMA weight (Huber-clipped updates, so single spikes barely move it). */
+  alpha: z.number().gt(0).lte(1).default(0.05),
+  /** Residual clip, in units of the residual scale. */
+  huber: z.number().positive().default(2),
+  /** Weight of the residual-scale EWMA. */
+  alphaScale: z.number().gt(0).lte(1).default(0.01),
+  /** Daily profile: slots per day (interpolated between slot centres) and their EWMA weight. */
+  slots: z.number().int().min(4).max(288).default(96),
+  alphaSeason: z.number().gt(0).lte(1).default(0.3),
+  /** The profile is used once two days were seen and only while it cuts the squared error below this fraction. */
+  seasonGain: z.number().gt(0).lte(1).default(0.8),
+  /** Level-shift / variance statistics (fast) and drift / reference variance (slow). */
+  alphaFast: z.number().gt(0).lte(1).default(0.2),
+  alphaSlow: z.number().gt(0).lte(1).default(0.01),
+  /** Short-term smoothing of each raw statistic before it is calibrated. */
+  alphaShort: z.number().gt(0).lte(1).default(0.5),
+  /** Calibration history (points) and histogram resolution. */
+  memory: z.number().int().min(50).default(1000),
+  binsPerOctave: z.number().int().min(1).max(16).default(4),
+  bins: z.number().int().min(8).max(128).default(48),
+  prior: z.number().positive().default(1),
+  kappa: z.number().nonnegative().default(2),
+  /** Secondary components (level shift, variance, drift) must be this many times rarer than a spike to win. */
+  penalty: z.number().min(1).default(10),
+  /** Points before the detector may score; calibration starts learning halfway through. */
+  warmup: z.number().int().min(2).default(100),
+  /** Points after a detection during which the series is not scored again (one page per incident). */
+  refractory: z.number().int().min(0).default(100),
+  /** Score = −log10(tail probability) / scoreDigits, capped at 1. */
+  scoreDigits: z.number().positive().default(4),
+});
+export type SeasonalParams = z.output<typeof seasonalParamsSchema>;
+
+const COMPONENTS = ['spike', 'level-shift', 'variance', 'drift'] as const;
+const NC = COMPONENTS.length;
+const LEVEL_SHIFT = 1;
+
+export interface SeasonalState {
+  /** Points learned. */
+  n: number;
+  /** Timestamp of the first learned point (the profile needs two days of history). */
+  t0: number;
+  lastX: number;
+  /** Smallest non-zero step between consecutive values: the resolution floor of the scale. */
+  quantum: number;
+  /** Deseasonalised level, and a plain level used while the profile does not pay. */
+  level: number;
+  plain: number;
+  day: Float64Array;
+  /** Slow EWMAs of squared error with and without the profile. */
+  errS: number;
+  errP: number;
+  /** Robust residual scale (EWMA of clipped |residual|, ×1.25 ≈ σ for Gaussian noise). */
+  scale: number;
+  fast: number;
+  slow: number;
+  vfast: number;
+  vslow: number;
+  short: Float64Array;
+  hist: TailHistogram;
+  /** Points left in the refractory period. */
+  refr: number;
+}
+
+function normalize(params: unknown): SeasonalParams {
+  return seasonalParamsSchema.parse(params ?? {});
+}
+
+function toBase64(a: Float64Array): string {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+}
+
+function fromBase64(s: string, length: number): Float64Array | undefined {
+  const bytes = Buffer.from(s, 'base64');
+  if (bytes.byteLength !== length * 8) return undefined;
+  const out = new Float64Array(length);
+  new Uint8Array(out.buffer).set(bytes);
+  return out;
+}
+
+const finite = z.number().refine(Number.isFinite);
+
+function encodedSchema(p: SeasonalParams) {
+  return z.strictObject({
+    v: z.literal(1),
+    n: z.number().int().nonnegative(),
+    t0: finite,
+    lastX: finite,
+    quantum: finite,
+    level: finite,
+    plain: finite,
+    day: z.string(),
+    errS: finite,
+    errP: finite,
+    scale: finite,
+    fast: finite,
+    slow: finite,
+    vfast: finite,
+    vslow: finite,
+    short: z.array(finite).length(NC),
+    hist: z.array(finite).length(NC * p.bins),
+    total: finite,
+    refr: z.number().int().nonnegative(),
+  });
+}
+
+function makeStep(p: SeasonalParams, threshold: number) {
+  const calib: CalibrationOptions = {
+    bins: p.bins,
+    binsPerOctave: p.binsPerOctave,
+    prior: p.prior,
+    kappa: p.kappa,
+    memory: p.memory,
+  };
+  const slots = p.slots;
+  const fastNorm = Math.sqrt(p.alphaFast / (2 - p.alphaFast));
+  const slowNorm = Math.sqrt(p.alphaSlow / (2 - p.alphaSlow));
+  const positions = new Float64Array(NC);
+  const shorts = new Float64Array(NC);
+
+  return function step(s: SeasonalState, t: number, x: number, learn = true): Detection {
+    // Daily profile position, interpolated between the two nearest slot centres.
+    const u = ((((t % DAY) + DAY) % DAY) / DAY) * slots;
+    const i = Math.min(slots - 1, Math.floor(u));
+    const f = u - i - 0.5;
+    const j = f >= 0 ? (i + 1) % slots : (i + slots - 1) % slots;
+    const w = Math.abs(f);
+    const seasonal = s.day[i]! * (1 - w) + s.day[j]! * w;
+    const useSeason = s.n > 0 && t - s.t0 >= 2 * DAY && s.errS < p.seasonGain * s.errP;
+    const pred = useSeason ? s.level + seasonal : s.plain;
+    const r = x - pred;
+    const scale = Math.max(s.scale, s.quantum, 1e-9 * Math.abs(pred), 1e-12);
+
+    // Raw statistics of the four components, each made provisional with this point.
+    const fast = s.fast + p.alphaFast * (r - s.fast);
+    const slow = s.slow + p.alphaSlow * (r - s.slow);
+    const r2 = Math.min(r * r, 100 * scale * scale);
+    const vfast = s.vfast + p.alphaFast * (r2 - s.vfast);
+    const raw0 = Math.abs(r) / scale;
+    const raw1 = Math.abs(fast) / (scale * fastNorm);
+    const raw2 = Math.min(20, Math.abs(Math.log((vfast + 1e-300) / (s.vslow + 1e-300))));
+    const raw3 = Math.abs(slow) / (scale * slowNorm);
+
+    let best = 1;
+    let bestC = 0;
+    for (let c = 0; c < NC; c++) {
+      const raw = c === 0 ? raw0 : c === 1 ? raw1 : c === 2 ? raw2 : raw3;
+      const sh = s.short[c]! + p.alphaShort * (Math.log1p(raw) - s.short[c]!);
+      shorts[c] = sh;
+      positions[c] = binPosition(sh, calib);
+      const q = c === 0 ? tail(s.hist, c, positions[c]!, calib) : tail(s.hist, c, positions[c]!, calib) * p.penalty;
+      if (q < best) {
+        best = q;
+        bestC = c;
+      }
+    }
+
+    const warm = s.n >= p.warmup;
+    const calibrated = warm ? Math.min(1, -Math.log10(best) / p.scoreDigits) : 0;
+    const score = s.refr > 0 ? 0 : calibrated;
+    const anomalous = warm && score >= threshold;
+    const halfBand = 4 * scale;
+    const detection: Detection = {
+      score,
+      anomalous,
+      expected: pred,
+      band: [pred - halfBand, pred + halfBand],
+      observed: x,
+      component: warm ? COMPONENTS[bestC]! : 'warm-up',
+      seasonality: useSeason ? 'daily' : 'none',
+    };
+    if (!learn) return detection;
+
+    if (s.n === 0) {
+      s.t0 = t;
+      s.level = x;
+      s.plain = x;
+    } else {
+      const dx = Math.abs(x - s.lastX);
+      if (dx > 0 && (s.quantum === 0 || dx < s.quantum)) s.quantum = dx;
+    }
+    s.lastX = x;
+    s.n += 1;
+    const clip = p.huber * scale;
+    const early = s.n < 10;
+    const rS = x - s.level - seasonal;
+    const rP = x - s.plain;
+    const cap = 100 * scale * scale;
+    s.errS += p.alphaScale * (Math.min(rS * rS, cap) - s.errS);
+    s.errP += p.alphaScale * (Math.min(rP * rP, cap) - s.errP);
+    s.level += p.alpha * (early ? rS : Math.max(-clip, Math.min(clip, rS)));
+    s.plain += p.alpha * (early ? rP : Math.max(-clip, Math.min(clip, rP)));
+    const de = p.alphaSeason * Math.max(-clip, Math.min(clip, x - s.level - seasonal));
+    s.day[i]! += de * (1 - w);
+    s.day[j]! += de * w;
+    s.scale += (s.n < 20 ? 0.2 : p.alphaScale) * (Math.min(Math.abs(r), clip) * 1.25 - s.scale);
+    s.fast = fast;
+    s.slow = slow;
+    s.vfast = vfast;
+    s.vslow += p.alphaSlow * (r2 - s.vslow);
+    s.short.set(shorts);
+    if (s.n > p.warmup / 2) record(s.hist, positions, calib);
+    if (anomalous) {
+      s.refr = p.refractory;
+      // A confirmed level shift re-baselines at once instead of firing until the slow level catches up.
+      if (bestC === LEVEL_SHIFT) {
+        s.level += fast;
+        s.plain += fast;
+        s.fast = 0;
+        s.slow = 0;
+      }
+    } else if (s.refr > 0) s.refr -= 1;
+    return detection;
+  };
+}
+
+/** The statistical streaming ensemble: O(1) work per point, state ≈ 2 KB as JSON. */
+export function seasonalDetector(config: DetectorConfig): StreamingDetector<SeasonalState> {
+  const p = normalize(config.params);
+  const step = makeStep(p, config.scoreThreshold);
+  const schema = encodedSchema(p);
   return {
     kind: 'seasonal',
-    init: () => ({ n: 0 }),
-    step(state, _t, x) {
-      state.n += 1;
+    init: (): SeasonalState => ({
+      n: 0,
+      t0: 0,
+      lastX: 0,
+      quantum: 0,
+      level: 0,
+      plain: 0,
+      day: new Float64Array(p.slots),
+      errS: 0,
+      errP: 0,
+      scale: 0,
+      fast: 0,
+      slow: 0,
+      vfast: 0,
+      vslow: 0,
+      short: new Float64Array(NC),
+      hist: { counts: new Float64Array(NC * p.bins), total: 0 },
+      refr: 0,
+    }),
+    step,
+    encode: (s) => ({
+      v: 1,
+      n: s.n,
+      t0: s.t0,
+      lastX: s.lastX,
+      quantum: s.quantum,
+      level: s.level,
+      plain: s.plain,
+      day: toBase64(s.day),
+      errS: s.errS,
+      errP: s.errP,
+      scale: s.scale,
+      fast: s.fast,
+      slow: s.slow,
+      vfast: s.vfast,
+      vslow: s.vslow,
+      short: Array.from(s.short),
+      hist: Array.from(s.hist.counts),
+      total: s.hist.total,
+      refr: s.refr,
+    }),
+    decode: (raw) => {
+      const parsed = schema.safeParse(raw);
+      if (!parsed.success) return undefined;
+      const e = parsed.data;
+      const day = fromBase64(e.day, p.slots);
+      if (!day) return undefined;
       return {
-        score: 0,
-        anomalous: false,
-        expected: x,
-        band: [x, x],
-        observed: x,
-        component: 'warm-up',
-        seasonality: 'none',
+        n: e.n,
+        t0: e.t0,
+        lastX: e.lastX,
+        quantum: e.quantum,
+        level: e.level,
+        plain: e.plain,
+        day,
+        errS: e.errS,
+        errP: e.errP,
+        scale: e.scale,
+        fast: e.fast,
+        slow: e.slow,
+        vfast: e.vfast,
+        vslow: e.vslow,
+        short: Float64Array.from(e.short),
+        hist: { counts: Float64Array.from(e.hist), total: e.total },
+        refr: e.refr,
       };
     },
-    encode: (s) => s,
-    decode: (raw) =>
-      typeof raw === 'object' && raw !== null && typeof (raw as { n?: unknown }).n === 'number'
-        ? { n: (raw as { n: number }).n }
-        : undefined,
   };
 }

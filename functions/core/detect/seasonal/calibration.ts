@@ -1,0 +1,65 @@
+// Seasonal engine, calibration: turns a component's raw statistic into a tail probability against its own history.
+
+/**
+ * Histogram of log-scaled raw statistics, one row per component, stored flat. Counts are halved when the total
+ * reaches twice `memory`, so the history is the last `memory`..`2·memory` points; halving keeps the counts dyadic
+ * fractions, which are exact and short in JSON.
+ */
+export interface TailHistogram {
+  counts: Float64Array;
+  total: number;
+}
+
+export interface CalibrationOptions {
+  bins: number;
+  binsPerOctave: number;
+  /** Pseudo-count standing for "not seen yet": the smallest tail is about prior / (total + prior). */
+  prior: number;
+  /** How fast the tail falls (per bin) for a value beyond everything seen so far. */
+  kappa: number;
+  memory: number;
+}
+
+/** Position of a log1p-scaled statistic on the histogram axis (bins, continuous). */
+export function binPosition(logStat: number, o: CalibrationOptions): number {
+  return (logStat / Math.LN2) * o.binsPerOctave;
+}
+
+/** P(statistic ≥ u) for component `c`, from its histogram; beyond the highest filled bin it decays geometrically. */
+export function tail(h: TailHistogram, c: number, u: number, o: CalibrationOptions): number {
+  const base = c * o.bins;
+  const b = Math.min(o.bins - 1, Math.floor(u));
+  const counts = h.counts;
+  const own = counts[base + b]!;
+  let above = own * Math.max(0, 1 - (u - b));
+  let top = own > 0 ? b : -1;
+  for (let k = b + 1; k < o.bins; k++) {
+    const v = counts[base + k]!;
+    if (v > 0) {
+      above += v;
+      top = k;
+    }
+  }
+  if (top < 0)
+    for (let k = b - 1; k >= 0; k--)
+      if (counts[base + k]! > 0) {
+        top = k;
+        break;
+      }
+  const gap = top < 0 ? 0 : Math.max(0, u - top - 1);
+  return (above + o.prior * Math.exp(-o.kappa * gap)) / (h.total + o.prior);
+}
+
+/** Records one point's statistics (one position per component); halves the history when it is full. */
+export function record(h: TailHistogram, positions: Float64Array, o: CalibrationOptions): void {
+  const counts = h.counts;
+  for (let c = 0; c < positions.length; c++) {
+    const b = Math.min(o.bins - 1, Math.max(0, Math.floor(positions[c]!)));
+    counts[c * o.bins + b]! += 1;
+  }
+  h.total += 1;
+  if (h.total >= 2 * o.memory) {
+    for (let k = 0; k < counts.length; k++) counts[k]! *= 0.5;
+    h.total *= 0.5;
+  }
+}
