@@ -32,6 +32,9 @@ export const seasonalParamsSchema = z.strictObject({
   kappa: z.number().nonnegative().default(2),
   /** Secondary components (level shift, variance, drift) must be this many times rarer than a spike to win. */
   penalty: z.number().min(1).default(10),
+  /** Absolute floors: z-score for spike/level-shift/drift, variance ratio for variance. */
+  minZ: z.number().nonnegative().default(4),
+  minVarRatio: z.number().min(1).default(3),
   /** Points before the detector may score; calibration starts learning halfway through. */
   warmup: z.number().int().min(2).default(100),
   /** Points after a detection during which the series is not scored again (one page per incident). */
@@ -125,6 +128,7 @@ function makeStep(p: SeasonalParams, threshold: number) {
   const slots = p.slots;
   const fastNorm = Math.sqrt(p.alphaFast / (2 - p.alphaFast));
   const slowNorm = Math.sqrt(p.alphaSlow / (2 - p.alphaSlow));
+  const minLogVar = Math.log(p.minVarRatio);
   const positions = new Float64Array(NC);
   const shorts = new Float64Array(NC);
 
@@ -137,7 +141,7 @@ function makeStep(p: SeasonalParams, threshold: number) {
     const w = Math.abs(f);
     const seasonal = s.day[i]! * (1 - w) + s.day[j]! * w;
     const useSeason = s.n > 0 && t - s.t0 >= 2 * DAY && s.errS < p.seasonGain * s.errP;
-    const pred = useSeason ? s.level + seasonal : s.plain;
+    const pred = s.n === 0 ? x : useSeason ? s.level + seasonal : s.plain;
     const r = x - pred;
     const scale = Math.max(s.scale, s.quantum, 1e-9 * Math.abs(pred), 1e-12);
 
@@ -158,6 +162,8 @@ function makeStep(p: SeasonalParams, threshold: number) {
       const sh = s.short[c]! + p.alphaShort * (Math.log1p(raw) - s.short[c]!);
       shorts[c] = sh;
       positions[c] = binPosition(sh, calib);
+      // Below an absolute floor a statistic is ordinary whatever its history says (pure noise makes records too).
+      if (raw < (c === 2 ? minLogVar : p.minZ)) continue;
       const q = c === 0 ? tail(s.hist, c, positions[c]!, calib) : tail(s.hist, c, positions[c]!, calib) * p.penalty;
       if (q < best) {
         best = q;

@@ -1,0 +1,246 @@
+// Tests for the seasonal detector engine: streaming contract, state round-trip, and each component on synthetic series.
+import { describe, expect, it } from 'vitest';
+import { type DetectorConfig, detectorSchema } from '../../../../functions/core/config/schema';
+import { type SeasonalState, seasonalDetector } from '../../../../functions/core/detect/seasonal';
+import type { Detection } from '../../../../functions/core/detect/types';
+
+const MIN = 60_000;
+const DAY = 86_400_000;
+const T0 = Date.UTC(2024, 0, 1);
+
+function config(params: Record<string, unknown> = {}, scoreThreshold = 0.65): DetectorConfig {
+  return detectorSchema.parse({ name: 'test', kind: 'seasonal', params, scoreThreshold });
+}
+
+/** Deterministic noise (a small LCG) so tests never depend on Math.random. */
+function noise(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const u1 = (s + 1) / 4294967297;
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const u2 = (s + 1) / 4294967297;
+    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  };
+}
+
+interface Point {
+  t: number;
+  x: number;
+}
+
+function series(n: number, f: (i: number, t: number) => number, stepMs = 5 * MIN, seed = 1): Point[] {
+  const e = noise(seed);
+  const out: Point[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = T0 + i * stepMs;
+    out.push({ t, x: f(i, t) + e() });
+  }
+  return out;
+}
+
+function runAll(points: Point[], params: Record<string, unknown> = {}): Detection[] {
+  const d = seasonalDetector(config(params));
+  const s = d.init();
+  return points.map((p) => d.step(s, p.t, p.x));
+}
+
+/** Index of the first anomalous detection at or after `from`, or -1. */
+function firstAlarm(ds: Detection[], from = 0): number {
+  for (let i = from; i < ds.length; i++) if (ds[i]!.anomalous) return i;
+  return -1;
+}
+
+function alarmsIn(ds: Detection[], from: number, to: number): Detection[] {
+  return ds.slice(from, to).filter((d) => d.anomalous);
+}
+
+const daily = (_i: number, t: number) => 50 + 20 * Math.sin((2 * Math.PI * (t % DAY)) / DAY);
+
+describe('seasonal detector: streaming contract', () => {
+  it('scores a point the same whatever comes after it (no look-ahead)', () => {
+    // Prepare
+    const pts = series(1500, daily);
+    const cut = 900;
+    // Act
+    const prefix = runAll(pts.slice(0, cut));
+    const full = runAll(pts);
+    // Assess
+    expect(full.slice(0, cut).map((d) => d.score)).toEqual(prefix.map((d) => d.score));
+  });
+
+  it('is deterministic', () => {
+    const pts = series(1200, daily);
+    expect(runAll(pts)).toEqual(runAll(pts));
+  });
+
+  it('continues identically after encode → JSON → decode mid-stream', () => {
+    // Prepare
+    const pts = series(3000, (i, t) => daily(i, t) + (i === 2500 ? 40 : 0));
+    const d = seasonalDetector(config());
+    const a = d.init();
+    for (const p of pts.slice(0, 1700)) d.step(a, p.t, p.x);
+    // Act
+    const b = d.decode(JSON.parse(JSON.stringify(d.encode(a)))) as SeasonalState;
+    const rest = pts.slice(1700);
+    const fromLive = rest.map((p) => d.step(a, p.t, p.x));
+    const fromRevived = rest.map((p) => d.step(b, p.t, p.x));
+    // Assess
+    expect(fromRevived).toEqual(fromLive);
+    expect(fromLive.some((x) => x.anomalous)).toBe(true);
+  });
+
+  it('rejects a state that is not its own', () => {
+    const d = seasonalDetector(config());
+    expect(d.decode({ n: 3 })).toBeUndefined();
+    expect(d.decode(null)).toBeUndefined();
+    const other = seasonalDetector(config({ slots: 48 }));
+    expect(d.decode(other.encode(other.init()))).toBeUndefined();
+  });
+
+  it('keeps its state small and bounded however long the series runs', () => {
+    // Prepare
+    const d = seasonalDetector(config());
+    const s = d.init();
+    const sizes: number[] = [];
+    // Act
+    series(20_000, daily).forEach((p, i) => {
+      d.step(s, p.t, p.x);
+      if (i % 5000 === 4999) sizes.push(JSON.stringify(d.encode(s)).length);
+    });
+    // Assess
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(4096);
+    expect(sizes).toHaveLength(4);
+  });
+
+  it('scores without learning when learn=false', () => {
+    // Prepare
+    const d = seasonalDetector(config());
+    const s = d.init();
+    const pts = series(800, daily);
+    for (const p of pts) d.step(s, p.t, p.x);
+    const before = JSON.stringify(d.encode(s));
+    // Act
+    const scored = d.step(s, pts[799]!.t + 5 * MIN, 500, false);
+    // Assess
+    expect(scored.anomalous).toBe(true);
+    expect(JSON.stringify(d.encode(s))).toBe(before);
+  });
+
+  it('gives scores in [0, 1] and stays quiet during warm-up', () => {
+    const ds = runAll(series(600, daily));
+    expect(ds.every((d) => d.score >= 0 && d.score <= 1)).toBe(true);
+    expect(ds.slice(0, 100).every((d) => d.component === 'warm-up' && !d.anomalous)).toBe(true);
+  });
+
+  it('copes with irregular timestamps and a long gap without firing', () => {
+    // Prepare: jittered sampling, then nothing for three days, then the same daily pattern.
+    const e = noise(7);
+    const pts: Point[] = [];
+    let t = T0;
+    for (let i = 0; i < 3000; i++) {
+      t += (3 + Math.abs(e()) * 4) * MIN + (i === 2000 ? 3 * DAY : 0);
+      pts.push({ t, x: daily(i, t) + e() });
+    }
+    // Act
+    const ds = runAll(pts);
+    // Assess
+    expect(ds.every((d) => Number.isFinite(d.score))).toBe(true);
+    expect(alarmsIn(ds, 300, 3000).length).toBeLessThanOrEqual(2);
+  });
+
+  it('does not flag a flat line or a clean seasonal series', () => {
+    expect(alarmsIn(runAll(series(4000, () => 7, 5 * MIN).map((p) => ({ ...p, x: 7 }))), 0, 4000)).toHaveLength(0);
+    expect(alarmsIn(runAll(series(4000, daily)), 0, 4000).length).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('seasonal detector: components', () => {
+  it('fires on a spike and says so', () => {
+    // Prepare
+    const pts = series(2000, () => 10, 5 * MIN, 3);
+    pts[1500]!.x += 15;
+    // Act
+    const ds = runAll(pts);
+    // Assess
+    expect(firstAlarm(ds, 1000)).toBe(1500);
+    expect(ds[1500]!.component).toBe('spike');
+    expect(ds[1500]!.expected).toBeCloseTo(10, 0);
+  });
+
+  it('fires once on a level shift, then re-baselines instead of paging again', () => {
+    // Prepare
+    const pts = series(3000, (i) => (i >= 1500 ? 16 : 10), 5 * MIN, 4);
+    // Act
+    const ds = runAll(pts);
+    // Assess
+    const at = firstAlarm(ds, 1000);
+    expect(at).toBeGreaterThanOrEqual(1500);
+    expect(at).toBeLessThan(1510);
+    expect(alarmsIn(ds, 1000, 3000)).toHaveLength(1);
+  });
+
+  it('names the level-shift component for a sustained shift too small to be a spike', () => {
+    const pts = series(3000, (i) => (i >= 1500 ? 12.8 : 10), 5 * MIN, 5);
+    const ds = runAll(pts);
+    const at = firstAlarm(ds, 1000);
+    expect(at).toBeGreaterThanOrEqual(1500);
+    expect(at).toBeLessThan(1530);
+    expect(ds[at]!.component).toBe('level-shift');
+  });
+
+  it('fires on a variance change', () => {
+    // Prepare: same mean, noise ×5 from point 2000.
+    const e = noise(6);
+    const pts = series(3000, () => 0, 5 * MIN, 6).map((p, i) => ({ ...p, x: 100 + e() * (i >= 2000 ? 5 : 1) }));
+    // Act
+    const ds = runAll(pts);
+    // Assess
+    const at = firstAlarm(ds, 1000);
+    expect(at).toBeGreaterThanOrEqual(2000);
+    expect(at).toBeLessThan(2060);
+    expect(['variance', 'spike']).toContain(ds[at]!.component);
+  });
+
+  it('fires on a variance change even when no single point is extreme', () => {
+    const e = noise(8);
+    const pts = series(3000, () => 0, 5 * MIN, 8).map((p, i) => ({ ...p, x: 100 + e() * (i >= 2000 ? 4 : 1) }));
+    const ds = runAll(pts, { minZ: 30, penalty: 1 });
+    const alarms = ds.slice(2000, 2300).filter((d) => d.anomalous);
+    expect(alarms.map((d) => d.component)).toContain('variance');
+  });
+
+  it('fires on a slow drift (secondary components unpenalised)', () => {
+    // Prepare: flat, then a ramp far slower than the noise per point. The default penalty keeps drift conservative.
+    const pts = series(5000, (i) => 10 + (i >= 2500 ? (i - 2500) * 0.05 : 0), 5 * MIN, 9);
+    // Act
+    const ds = runAll(pts, { penalty: 1 });
+    // Assess
+    const at = firstAlarm(ds, 2501);
+    expect(at).toBeGreaterThan(2500);
+    expect(at).toBeLessThan(2700);
+    expect(['drift', 'level-shift']).toContain(ds[at]!.component);
+  });
+
+  it('learns a daily profile from timestamps and fires when the cycle breaks', () => {
+    // Prepare: 12 days of a daily cycle, then the cycle flattens at its mean for a day.
+    const pts = series(12 * 288, (i, t) => (i >= 10 * 288 + 60 ? 50 : daily(i, t)), 5 * MIN, 10);
+    // Act
+    const ds = runAll(pts);
+    // Assess
+    expect(ds[9 * 288]!.seasonality).toBe('daily');
+    expect(alarmsIn(ds, 400, 10 * 288 + 60)).toHaveLength(0);
+    const at = firstAlarm(ds, 10 * 288 + 60);
+    expect(at).toBeGreaterThan(0);
+    expect(at).toBeLessThan(10 * 288 + 60 + 96);
+  });
+
+  it('uses no profile when there is no daily cycle', () => {
+    const ds = runAll(series(4000, () => 10));
+    expect(ds[3999]!.seasonality).toBe('none');
+  });
+
+  it('refuses unknown params', () => {
+    expect(() => seasonalDetector(config({ bogus: 1 }))).toThrow();
+  });
+});
