@@ -1,5 +1,6 @@
 // Small role-named interfaces between the core and the outside world; AWS and local adapters implement them.
 import type { Alert } from '../core/alert';
+import type { MetricPoint } from '../core/metrics/points';
 
 export interface Clock {
   now(): Date;
@@ -65,6 +66,27 @@ export interface ExecutionRecord {
 export interface SeriesState {
   version: number;
   state: unknown;
+  /** Set by the watchdog (markSeriesStale) when it fired MetricStale; the next write of the series clears it. */
+  staleSince?: string;
+}
+
+/** What the watchdog needs to know about a series without reading its state (written with putSeriesState). */
+export interface SeriesMeta {
+  /** The series labels (metric + dimensions) its quality alerts carry. */
+  labels: Record<string, string>;
+  /** When data last arrived for it (epoch ms). */
+  lastSeenMs: number;
+  /** The silence it is measured against (its learned interval), when known. */
+  intervalMs?: number;
+  /** When it counts as stale if nothing arrives; listed by listSeriesDueBefore only when set. */
+  staleAtMs?: number;
+}
+
+/** A series listed as due: its meta and version, without its state. */
+export interface DueSeries extends SeriesMeta {
+  key: string;
+  version: number;
+  staleSince?: string;
 }
 
 /** One store over one table; the DynamoDB adapter serves cloud and the embedded local default alike. */
@@ -113,8 +135,24 @@ export interface Store {
   countExecutionsSince(runbook: string, sinceIso: string): Promise<number>;
 
   getSeriesState(key: string): Promise<SeriesState | undefined>;
-  /** Writes the state if the stored version is `expectedVersion` (0 = absent). False on conflict. */
-  putSeriesState(key: string, state: unknown, expectedVersion: number): Promise<boolean>;
+  /**
+   * Writes the state if the stored version is `expectedVersion` (0 = absent). False on conflict. With `meta`
+   * (and its `staleAtMs`) the series is listed for the watchdog; a write clears any stale mark.
+   */
+  putSeriesState(key: string, state: unknown, expectedVersion: number, meta?: SeriesMeta): Promise<boolean>;
+  /** Series whose `staleAtMs` is at or before `beforeIso`, most overdue first, at most `limit`. */
+  listSeriesDueBefore(beforeIso: string, limit: number): Promise<DueSeries[]>;
+  /**
+   * Marks the series stale since `sinceIso` if its version is still `expectedVersion` and it is not marked yet;
+   * bumps the version, so a concurrent ingest reloads and sees the mark. It stays listed until relistSeries.
+   */
+  markSeriesStale(key: string, expectedVersion: number, sinceIso: string): Promise<boolean>;
+  /** Moves the series' due time to `staleAtMs`, or unlists it (null), if its version is still `expectedVersion`. */
+  relistSeries(key: string, expectedVersion: number, staleAtMs: number | null): Promise<boolean>;
+
+  /** State of one input source (http, sqs, logs, poller) for the schema-violation check, versioned like series state. */
+  getSourceState(source: string): Promise<SeriesState | undefined>;
+  putSourceState(source: string, state: unknown, expectedVersion: number): Promise<boolean>;
 }
 
 // ---- side effects ------------------------------------------------------------
@@ -162,4 +200,38 @@ export interface EventBus {
 /** Secrets by name (SSM SecureString in AWS, env locally). Never logged. */
 export interface SecretSource {
   get(name: string): Promise<string | undefined>;
+}
+
+// ---- usage metrics from AWS (poll-metrics) -----------------------------------------
+
+/** One CloudWatch metric and statistic to read, per period (a GetMetricData MetricStat query). */
+export interface MetricQuery {
+  /** Unique within one read; starts with a lower-case letter (CloudWatch's rule for query ids). */
+  id: string;
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  /** `Sum`, `Average`, ... */
+  stat: string;
+  periodSeconds: number;
+}
+
+export interface MetricQueryResult {
+  id: string;
+  /** Epoch milliseconds and values, oldest first. */
+  points: { t: number; value: number }[];
+  /** CloudWatch StatusCode: Complete, PartialData, InternalError, Forbidden. */
+  status: string;
+  /** Why, when the status is not Complete. */
+  messages: string[];
+}
+
+/** Reads metric statistics for a time window [start, end) (CloudWatch GetMetricData). */
+export interface MetricsReader {
+  read(queries: MetricQuery[], window: { start: Date; end: Date }): Promise<MetricQueryResult[]>;
+}
+
+/** Hands usage points to ingestion (the metrics SQS queue as `{points:[...]}` messages). */
+export interface PointsSink {
+  send(points: MetricPoint[]): Promise<{ messages: number }>;
 }
