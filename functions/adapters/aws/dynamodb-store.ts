@@ -11,7 +11,16 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../../core/errors';
-import type { AlertRecord, ExecutionRecord, ExecutionStatus, SeriesState, Silence, Store } from '../../ports';
+import type {
+  AlertRecord,
+  DueSeries,
+  ExecutionRecord,
+  ExecutionStatus,
+  SeriesMeta,
+  SeriesState,
+  Silence,
+  Store,
+} from '../../ports';
 import { awsErrorName, callAws } from './errors';
 import { GSI1, TTL_ATTRIBUTE } from './table-definition';
 
@@ -34,7 +43,26 @@ const key = {
   execution: (id: string) => ({ pk: `EXEC#${id}`, sk: 'EXEC' }),
   ssmPointer: (ssmId: string) => ({ pk: `SSMEXEC#${ssmId}`, sk: 'SSMEXEC' }),
   series: (k: string) => ({ pk: `SERIES#${k}`, sk: 'STATE' }),
+  source: (name: string) => ({ pk: `SOURCE#${name}`, sk: 'QUALITY' }),
 };
+
+/**
+ * Listed series spread over this many gsi1 partitions: every series write also writes the index, and one
+ * partition key value takes at most 1000 writes a second, far below a million series at one-minute resolution.
+ */
+export const SERIES_SHARDS = 16;
+
+/** gsi1pk of a listed series: `SERIES#00` … `SERIES#15` by a hash of its key. */
+export function seriesShard(seriesKey: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < seriesKey.length; i++) h = Math.imul(h ^ seriesKey.charCodeAt(i), 0x01000193) >>> 0;
+  return `SERIES#${String(h % SERIES_SHARDS).padStart(2, '0')}`;
+}
+
+/** gsi1sk of a listed series: due time first, so a range query finds the overdue ones and nothing else. */
+function dueSortKey(staleAtMs: number, seriesKey: string): string {
+  return `${new Date(staleAtMs).toISOString()}#${seriesKey}`;
+}
 
 export class DynamoDbStore implements Store {
   readonly #tableName: string;
@@ -232,25 +260,140 @@ export class DynamoDbStore implements Store {
 
   async getSeriesState(seriesKey: string): Promise<SeriesState | undefined> {
     const item = await this.#get('GetItem series state', key.series(seriesKey));
-    if (item === undefined) return undefined;
-    const { version, state } = item;
-    return { version: Number(version), state: typeof state === 'string' ? JSON.parse(state) : null };
+    return item === undefined ? undefined : readVersioned(item);
   }
 
-  async putSeriesState(seriesKey: string, state: unknown, expectedVersion: number): Promise<boolean> {
-    // State is stored as a JSON string: DynamoDB would turn numbers into strings-with-precision rules,
-    // drop empty sets and reject nested undefined, while JSON round-trips exactly what the detector wrote.
-    const item = { ...key.series(seriesKey), version: expectedVersion + 1, state: JSON.stringify(state) ?? 'null' };
+  async putSeriesState(
+    seriesKey: string,
+    state: unknown,
+    expectedVersion: number,
+    meta?: SeriesMeta,
+  ): Promise<boolean> {
+    // A PutItem replaces the whole item: the stale mark goes, and the listing is whatever `meta` says now.
+    const item: Item = { ...key.series(seriesKey), ...versionedState(state, expectedVersion) };
+    if (meta) {
+      item.labels = { ...meta.labels };
+      item.lastSeenMs = meta.lastSeenMs;
+      if (meta.intervalMs !== undefined) item.intervalMs = meta.intervalMs;
+      if (meta.staleAtMs !== undefined) {
+        item.gsi1pk = seriesShard(seriesKey);
+        item.gsi1sk = dueSortKey(meta.staleAtMs, seriesKey);
+      }
+    }
+    return this.#putVersioned('PutItem series state', item, expectedVersion);
+  }
+
+  async listSeriesDueBefore(beforeIso: string, limit: number): Promise<DueSeries[]> {
+    if (limit <= 0) return [];
+    // `$` sorts right after `#`: every `<due>#<key>` with due ≤ before, whatever the key.
+    const bound = `${isoOf(beforeIso)}$`;
+    const shards = Array.from({ length: SERIES_SHARDS }, (_, i) => `SERIES#${String(i).padStart(2, '0')}`);
+    const pages = await Promise.all(shards.map((shard) => this.#queryDue(shard, bound, limit)));
+    return pages
+      .flat()
+      .sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0))
+      .slice(0, limit)
+      .map((e) => e.series);
+  }
+
+  async markSeriesStale(seriesKey: string, expectedVersion: number, sinceIso: string): Promise<boolean> {
+    return this.#updateIf('UpdateItem series stale mark', {
+      TableName: this.#tableName,
+      Key: key.series(seriesKey),
+      UpdateExpression: 'SET #staleSince = :since, #version = :next',
+      ConditionExpression: '#version = :expected AND attribute_not_exists(#staleSince)',
+      ExpressionAttributeNames: { '#staleSince': 'staleSince', '#version': 'version' },
+      ExpressionAttributeValues: { ':since': sinceIso, ':next': expectedVersion + 1, ':expected': expectedVersion },
+    });
+  }
+
+  async relistSeries(seriesKey: string, expectedVersion: number, staleAtMs: number | null): Promise<boolean> {
+    const listed = staleAtMs !== null;
+    return this.#updateIf('UpdateItem series listing', {
+      TableName: this.#tableName,
+      Key: key.series(seriesKey),
+      UpdateExpression: listed ? 'SET #gpk = :gpk, #gsk = :gsk' : 'REMOVE #gpk, #gsk',
+      ConditionExpression: '#version = :expected',
+      ExpressionAttributeNames: { '#gpk': 'gsi1pk', '#gsk': 'gsi1sk', '#version': 'version' },
+      ExpressionAttributeValues: listed
+        ? { ':gpk': seriesShard(seriesKey), ':gsk': dueSortKey(staleAtMs, seriesKey), ':expected': expectedVersion }
+        : { ':expected': expectedVersion },
+    });
+  }
+
+  // ---- input-source state ------------------------------------------------------------
+
+  async getSourceState(source: string): Promise<SeriesState | undefined> {
+    const item = await this.#get('GetItem source state', key.source(source));
+    return item === undefined ? undefined : readVersioned(item);
+  }
+
+  async putSourceState(source: string, state: unknown, expectedVersion: number): Promise<boolean> {
+    const item = { ...key.source(source), ...versionedState(state, expectedVersion) };
+    return this.#putVersioned('PutItem source state', item, expectedVersion);
+  }
+
+  // ---- plumbing ----------------------------------------------------------------------
+
+  /** Conditional write of a versioned item: created when `expectedVersion` is 0, else only over that version. */
+  async #putVersioned(what: string, item: Item, expectedVersion: number): Promise<boolean> {
     const isNew = expectedVersion === 0;
     return this.#putIfAbsent(
-      'PutItem series state',
+      what,
       item,
       isNew ? 'attribute_not_exists(pk)' : '#version = :expected',
       isNew ? undefined : { names: { '#version': 'version' }, values: { ':expected': expectedVersion } },
     );
   }
 
-  // ---- plumbing ----------------------------------------------------------------------
+  /** Conditional update; false when the condition failed. */
+  async #updateIf(what: string, input: UpdateCommandInput): Promise<boolean> {
+    return callAws(what, async () => {
+      try {
+        await this.#client.send(new UpdateCommand(input));
+        return true;
+      } catch (error) {
+        if (awsErrorName(error) === 'ConditionalCheckFailedException') return false;
+        throw error;
+      }
+    });
+  }
+
+  /** One shard's due series, every page until `limit` of them. */
+  async #queryDue(shard: string, bound: string, limit: number): Promise<{ sk: string; series: DueSeries }[]> {
+    const out: { sk: string; series: DueSeries }[] = [];
+    let startKey: Item | undefined;
+    do {
+      const input: QueryCommandInput = {
+        TableName: this.#tableName,
+        IndexName: GSI1,
+        KeyConditionExpression: '#gpk = :pk AND #gsk < :bound',
+        // The state is the bulk of the item and the watchdog does not need it.
+        ProjectionExpression: '#pk, #gsk, #version, #labels, #lastSeenMs, #intervalMs, #staleSince',
+        ExpressionAttributeNames: {
+          '#pk': 'pk',
+          '#gpk': 'gsi1pk',
+          '#gsk': 'gsi1sk',
+          '#version': 'version',
+          '#labels': 'labels',
+          '#lastSeenMs': 'lastSeenMs',
+          '#intervalMs': 'intervalMs',
+          '#staleSince': 'staleSince',
+        },
+        ExpressionAttributeValues: { ':pk': shard, ':bound': bound },
+        ScanIndexForward: true,
+        Limit: limit - out.length,
+        ExclusiveStartKey: startKey,
+      };
+      const page = await callAws(`Query ${shard}`, () => this.#client.send(new QueryCommand(input)));
+      for (const item of page.Items ?? []) {
+        const sk = String(item.gsi1sk);
+        out.push({ sk, series: dueSeriesOf(item, sk) });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined && out.length < limit);
+    return out;
+  }
 
   async #put(what: string, item: Item): Promise<void> {
     await callAws(what, () => this.#client.send(new PutCommand({ TableName: this.#tableName, Item: item })));
@@ -321,6 +464,42 @@ export class DynamoDbStore implements Store {
     } while (startKey !== undefined);
     return items;
   }
+}
+
+/** State is stored as a JSON string: JSON round-trips exactly what the detector wrote, DynamoDB's number rules would not. */
+function versionedState(state: unknown, expectedVersion: number): Item {
+  return { version: expectedVersion + 1, state: JSON.stringify(state) ?? 'null' };
+}
+
+function readVersioned(item: Item): SeriesState {
+  const { version, state, staleSince } = item;
+  const out: SeriesState = { version: Number(version), state: typeof state === 'string' ? JSON.parse(state) : null };
+  if (typeof staleSince === 'string') out.staleSince = staleSince;
+  return out;
+}
+
+function dueSeriesOf(item: Item, sk: string): DueSeries {
+  const labels: Record<string, string> = {};
+  if (item.labels && typeof item.labels === 'object') {
+    for (const [k, v] of Object.entries(item.labels as Record<string, unknown>)) labels[k] = String(v);
+  }
+  const series: DueSeries = {
+    key: String(item.pk).slice('SERIES#'.length),
+    version: Number(item.version),
+    labels,
+    lastSeenMs: Number(item.lastSeenMs),
+    staleAtMs: Date.parse(sk.slice(0, sk.indexOf('#'))),
+  };
+  if (item.intervalMs !== undefined) series.intervalMs = Number(item.intervalMs);
+  if (typeof item.staleSince === 'string') series.staleSince = item.staleSince;
+  return series;
+}
+
+function isoOf(time: string): string {
+  const ms = Date.parse(time);
+  if (Number.isNaN(ms))
+    throw new ValidationError(`not an ISO-8601 time: ${time}`, [{ path: 'time', message: 'not ISO-8601' }]);
+  return new Date(ms).toISOString();
 }
 
 function stripKeys(item: Item): Item {

@@ -1,12 +1,22 @@
 // Test double for the Store port: in memory, with the DynamoDB adapter's conditional semantics and orderings.
 import type {
   AlertRecord,
+  DueSeries,
   ExecutionRecord,
   ExecutionStatus,
+  SeriesMeta,
   SeriesState,
   Silence,
   Store,
 } from '../../../functions/ports';
+
+/** A stored series or source item: versioned JSON state, plus what the watchdog reads (like the table's attributes). */
+export interface StoredSeries {
+  version: number;
+  json: string;
+  meta?: SeriesMeta;
+  staleSince?: string;
+}
 
 export interface NotificationLogEntry {
   fingerprint: string;
@@ -31,7 +41,8 @@ export class MemoryStore implements Store {
   readonly silences = new Map<string, Silence>();
   readonly executions = new Map<string, ExecutionRecord>();
   readonly ssmPointers = new Map<string, string>();
-  readonly series = new Map<string, { version: number; json: string }>();
+  readonly series = new Map<string, StoredSeries>();
+  readonly sources = new Map<string, StoredSeries>();
 
   async putAlert(record: AlertRecord): Promise<void> {
     this.alerts.set(record.id, copy(defined(record)));
@@ -130,18 +141,71 @@ export class MemoryStore implements Store {
   }
 
   async getSeriesState(key: string): Promise<SeriesState | undefined> {
-    const item = this.series.get(key);
-    if (!item) return undefined;
-    return { version: item.version, state: JSON.parse(item.json) };
+    return readVersioned(this.series.get(key));
   }
 
-  /** Stored as JSON text, like the adapter, so tests see exactly what survives a round trip. */
-  async putSeriesState(key: string, state: unknown, expectedVersion: number): Promise<boolean> {
+  /** Stored as JSON text, like the adapter, so tests see exactly what survives a round trip; a write clears the stale mark. */
+  async putSeriesState(key: string, state: unknown, expectedVersion: number, meta?: SeriesMeta): Promise<boolean> {
     const current = this.series.get(key)?.version ?? 0;
     if (current !== expectedVersion) return false;
-    this.series.set(key, { version: expectedVersion + 1, json: JSON.stringify(state) ?? 'null' });
+    const item: StoredSeries = { version: expectedVersion + 1, json: JSON.stringify(state) ?? 'null' };
+    if (meta) item.meta = copy(defined(meta));
+    this.series.set(key, item);
     return true;
   }
+
+  /** Due at or before `beforeIso`, most overdue first (ties by key), like the adapter's merged shard queries. */
+  async listSeriesDueBefore(beforeIso: string, limit: number): Promise<DueSeries[]> {
+    const before = Date.parse(beforeIso);
+    const due: DueSeries[] = [];
+    for (const [key, item] of this.series) {
+      const meta = item.meta;
+      if (meta?.staleAtMs === undefined || meta.staleAtMs > before) continue;
+      const entry: DueSeries = { ...copy(meta), key, version: item.version };
+      if (item.staleSince !== undefined) entry.staleSince = item.staleSince;
+      due.push(entry);
+    }
+    return due
+      .sort((a, b) => (a.staleAtMs as number) - (b.staleAtMs as number) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .slice(0, Math.max(0, limit));
+  }
+
+  async markSeriesStale(key: string, expectedVersion: number, sinceIso: string): Promise<boolean> {
+    const item = this.series.get(key);
+    if (!item || item.version !== expectedVersion || item.staleSince !== undefined) return false;
+    this.series.set(key, { ...item, version: expectedVersion + 1, staleSince: sinceIso });
+    return true;
+  }
+
+  async relistSeries(key: string, expectedVersion: number, staleAtMs: number | null): Promise<boolean> {
+    const item = this.series.get(key);
+    if (!item || item.version !== expectedVersion) return false;
+    if (item.meta) {
+      const meta = { ...item.meta };
+      if (staleAtMs === null) delete meta.staleAtMs;
+      else meta.staleAtMs = staleAtMs;
+      this.series.set(key, { ...item, meta });
+    }
+    return true;
+  }
+
+  async getSourceState(source: string): Promise<SeriesState | undefined> {
+    return readVersioned(this.sources.get(source));
+  }
+
+  async putSourceState(source: string, state: unknown, expectedVersion: number): Promise<boolean> {
+    const current = this.sources.get(source)?.version ?? 0;
+    if (current !== expectedVersion) return false;
+    this.sources.set(source, { version: expectedVersion + 1, json: JSON.stringify(state) ?? 'null' });
+    return true;
+  }
+}
+
+function readVersioned(item: StoredSeries | undefined): SeriesState | undefined {
+  if (!item) return undefined;
+  const out: SeriesState = { version: item.version, state: JSON.parse(item.json) };
+  if (item.staleSince !== undefined) out.staleSince = item.staleSince;
+  return out;
 }
 
 function sortKey(time: string, id: string): string {
