@@ -1,18 +1,12 @@
 // poll-metrics cold start: environment and runwatch.yml are parsed once, and a problem names what is wrong.
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../functions/core/errors';
+import { defaultPollDeps } from '../../../functions/poll-metrics/deps';
 
 const ROOT = join(__dirname, '..', '..', '..');
-let defaultPollDeps: typeof import('../../../functions/poll-metrics/handler').defaultPollDeps;
-
-beforeAll(async () => {
-  // The module builds its handler on import, as Lambda does at cold start.
-  process.env.RUNWATCH_METRICS_QUEUE_URL ??= 'https://sqs.us-east-1.amazonaws.com/123456789012/runwatch-dev-metrics';
-  process.env.RUNWATCH_CONFIG_PATH ??= join(ROOT, 'runwatch.yml');
-  process.env.AWS_REGION ??= 'us-east-1';
-  ({ defaultPollDeps } = await import('../../../functions/poll-metrics/handler'));
-});
+// The SDK clients are built at cold start and need a region, as in Lambda.
+process.env.AWS_REGION ??= 'us-east-1';
 
 function failure(env: Record<string, string>): ConfigError | undefined {
   try {
