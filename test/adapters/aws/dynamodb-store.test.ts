@@ -1,12 +1,13 @@
 import { DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDbStore } from '../../../functions/adapters/aws/dynamodb-store';
+import { DynamoDbStore, SERIES_SHARDS, seriesShard } from '../../../functions/adapters/aws/dynamodb-store';
 import { ensureTable } from '../../../functions/adapters/aws/table-definition';
 import { makeAlert } from '../../../functions/core/alert';
 import { DependencyError } from '../../../functions/core/errors';
 import type { AlertRecord, ExecutionRecord, Silence } from '../../../functions/ports';
+import { seriesListingContract } from '../../core/pipeline/series-listing-contract';
 import { type DynaliteHandle, startDynalite } from '../../helpers/dynalite';
 
 function alertRecord(name: string, updatedAt: string): AlertRecord {
@@ -352,3 +353,97 @@ async function freshTable(db: DynaliteHandle): Promise<string> {
   await ensureTable(db.client, name);
   return name;
 }
+
+describe('DynamoDbStore series listing against dynalite (the same cases as the memory store)', () => {
+  let db: DynaliteHandle;
+  let current: DynamoDbStore;
+
+  beforeAll(async () => {
+    db = await startDynalite();
+  });
+  afterAll(async () => {
+    await db?.stop();
+  });
+  beforeEach(async () => {
+    current = new DynamoDbStore({ tableName: await freshTable(db), client: db.client });
+  });
+
+  seriesListingContract(() => current);
+});
+
+describe('DynamoDbStore series listing request shapes', () => {
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+  const doc = mockClient(client);
+  const store = new DynamoDbStore({ tableName: 'runwatch-test', client });
+
+  beforeEach(() => doc.reset());
+
+  it('lists a watched series in a hashed gsi1 partition, keyed by its due time', async () => {
+    // Prepare
+    doc.on(PutCommand).resolves({});
+    const key = 'InvocationLatency{ModelId=claude}';
+
+    // Act
+    await store.putSeriesState(key, { q: 1 }, 3, {
+      labels: { metric: 'InvocationLatency', ModelId: 'claude' },
+      lastSeenMs: Date.parse('2026-11-27T10:00:00.000Z'),
+      intervalMs: 60_000,
+      staleAtMs: Date.parse('2026-11-27T10:15:00.000Z'),
+    });
+
+    // Assess
+    const input = doc.commandCalls(PutCommand)[0]?.args[0].input;
+    expect(input?.Item).toEqual({
+      pk: `SERIES#${key}`,
+      sk: 'STATE',
+      version: 4,
+      state: '{"q":1}',
+      labels: { metric: 'InvocationLatency', ModelId: 'claude' },
+      lastSeenMs: Date.parse('2026-11-27T10:00:00.000Z'),
+      intervalMs: 60_000,
+      gsi1pk: seriesShard(key),
+      gsi1sk: `2026-11-27T10:15:00.000Z#${key}`,
+    });
+    expect(seriesShard(key)).toMatch(/^SERIES#(0\d|1[0-5])$/);
+    expect(input?.ConditionExpression).toBe('#version = :expected');
+  });
+
+  it('queries every partition for due series without reading their state', async () => {
+    // Prepare
+    doc.on(QueryCommand).resolves({ Items: [] });
+
+    // Act
+    await store.listSeriesDueBefore('2026-11-27T10:20:00Z', 50);
+
+    // Assess
+    const inputs = doc.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(inputs).toHaveLength(SERIES_SHARDS);
+    expect(new Set(inputs.map((i) => i.ExpressionAttributeValues?.[':pk'])).size).toBe(SERIES_SHARDS);
+    for (const input of inputs) {
+      expect(input).toMatchObject({
+        IndexName: 'gsi1',
+        KeyConditionExpression: '#gpk = :pk AND #gsk < :bound',
+        ScanIndexForward: true,
+        Limit: 50,
+      });
+      expect(input.ExpressionAttributeValues?.[':bound']).toBe('2026-11-27T10:20:00.000Z$');
+      expect(input.ProjectionExpression).not.toContain('state');
+    }
+  });
+
+  it('marks stale with a version check that a concurrent write would fail', async () => {
+    // Prepare
+    doc.on(UpdateCommand).resolves({});
+
+    // Act
+    await store.markSeriesStale('k', 7, '2026-11-27T10:15:00.000Z');
+
+    // Assess
+    expect(doc.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+      Key: { pk: 'SERIES#k', sk: 'STATE' },
+      UpdateExpression: 'SET #staleSince = :since, #version = :next',
+      ConditionExpression: '#version = :expected AND attribute_not_exists(#staleSince)',
+      ExpressionAttributeValues: { ':since': '2026-11-27T10:15:00.000Z', ':next': 8, ':expected': 7 },
+    });
+  });
+});

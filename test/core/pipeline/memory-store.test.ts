@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ExecutionRecord } from '../../../functions/ports';
 import { MemoryStore } from './memory-store';
+import { seriesListingContract } from './series-listing-contract';
 
 function execution(id: string, overrides: Partial<ExecutionRecord> = {}): ExecutionRecord {
   return {
@@ -130,4 +131,8 @@ describe('MemoryStore (the Store port, as the DynamoDB adapter behaves)', () => 
 
     expect((await store.listSilences()).map((s) => s.id)).toEqual(['soon', 'late']);
   });
+});
+
+describe('MemoryStore series listing (the same cases as the DynamoDB adapter)', () => {
+  seriesListingContract(() => new MemoryStore());
 });
