@@ -86,7 +86,15 @@ function zipEntries(file: string): string[] {
   return names;
 }
 
-const FUNCTIONS = ['ingest-events', 'ingest-metrics', 'dispatch', 'remediate', 'runbook-events', 'api'] as const;
+const FUNCTIONS = [
+  'ingest-events',
+  'ingest-metrics',
+  'poll-metrics',
+  'dispatch',
+  'remediate',
+  'runbook-events',
+  'api',
+] as const;
 
 /** The Lambda function resource serverless generates for a function key, found by its deployed name. */
 function lambdaFor(fn: string): Resource {
@@ -152,7 +160,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(OUT, { recursive: true, force: true }));
 
 describe('packaged functions', () => {
-  it('packages the six functions, each zip holding its bundle and runwatch.yml', () => {
+  it('packages every function, each zip holding its bundle and runwatch.yml', () => {
     for (const fn of FUNCTIONS) {
       // Prepare
       const zip = join(OUT, `${fn}.zip`);
@@ -228,6 +236,35 @@ describe('packaged functions', () => {
     expect(getAttTarget(permissions[0]!['FunctionName'])).toBe('IngestDasheventsLambdaFunction');
     expect(permissions[0]!['SourceAccount']).toEqual({ Ref: 'AWS::AccountId' });
   });
+
+  it('lets CloudWatch Logs subscription filters of this account invoke ingest-metrics', () => {
+    // Act
+    const permissions = ofType('AWS::Lambda::Permission')
+      .map(([, r]) => r.Properties)
+      .filter((p) => p['Principal'] === 'logs.amazonaws.com');
+
+    // Assess
+    expect(permissions).toHaveLength(1);
+    expect(getAttTarget(permissions[0]!['FunctionName'])).toBe('IngestDashmetricsLambdaFunction');
+    expect(permissions[0]!['Action']).toBe('lambda:InvokeFunction');
+    expect(permissions[0]!['SourceAccount']).toEqual({ Ref: 'AWS::AccountId' });
+    expect(JSON.stringify(permissions[0]!['SourceArn'])).toContain(':log-group:*');
+  });
+
+  it('runs poll-metrics every 5 minutes with the metrics queue URL, retries and a dead-letter queue', () => {
+    // Act
+    const schedules = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties['ScheduleExpression'] !== undefined);
+    const env = (lambdaFor('poll-metrics').Properties['Environment'] as { Variables: Json }).Variables;
+
+    // Assess
+    expect(schedules).toHaveLength(1);
+    const rule = schedules[0]![1].Properties;
+    expect(rule).toMatchObject({ Name: `runwatch-${STAGE}-poll-metrics`, ScheduleExpression: 'rate(5 minutes)' });
+    const [target] = rule['Targets'] as Json[];
+    expect(getAttTarget(target!['Arn'])).toBe('PollDashmetricsLambdaFunction');
+    expect(env['RUNWATCH_METRICS_QUEUE_URL']).toEqual({ Ref: 'MetricsQueue' });
+    expect(lambdaFor('poll-metrics').Properties['Timeout']).toBe(60);
+  });
 });
 
 describe('IAM', () => {
@@ -266,6 +303,7 @@ describe('IAM', () => {
       ['dynamodb', 'sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt', 'ssm:GetParameter', 'events:PutEvents'],
     ],
     ['api', ['dynamodb', 'events:PutEvents']],
+    ['poll-metrics', ['cloudwatch:GetMetricData', 'sqs:SendMessage']],
   ])('the %s role allows exactly what the function needs', (fn, needs) => {
     // Prepare: shorthand groups expand to the actions every consumer of that kind needs.
     const groups: Record<string, string[]> = {
@@ -316,6 +354,17 @@ describe('IAM', () => {
       const sqs = roleStatements(roleOf(fn)).filter((s) => list(s.Action).some((a) => a.startsWith('sqs:')));
       expect(sqs.map((s) => getAttTarget(s.Resource))).toEqual([queue]);
     }
+  });
+
+  it('lets poll-metrics send only to the metrics queue, and name GetMetricData (which has no resource ARNs)', () => {
+    // Act
+    const statements = roleStatements(roleOf('poll-metrics'));
+    const send = statements.filter((s) => list(s.Action).includes('sqs:SendMessage'));
+    const read = statements.filter((s) => list(s.Action).includes('cloudwatch:GetMetricData'));
+
+    // Assess
+    expect(send.map((s) => getAttTarget(s.Resource))).toEqual(['MetricsQueue']);
+    expect(read.map((s) => [list(s.Action), s.Resource])).toEqual([[['cloudwatch:GetMetricData'], '*']]);
   });
 
   it('lets the automation role be assumed only by SSM', () => {
@@ -420,7 +469,7 @@ describe('state, queues and rules', () => {
     );
 
     // Assess
-    expect(rules.length).toBe(9);
+    expect(rules.length).toBe(10);
     for (const [id, rule] of rules) {
       for (const target of rule.Properties['Targets'] as Json[]) {
         expect(target['RetryPolicy']).toBeDefined();
@@ -457,7 +506,7 @@ describe('state, queues and rules', () => {
     // Act
     const patterns = ofType('AWS::Events::Rule')
       .map(([, r]) => r.Properties)
-      .filter((p) => p['EventBusName'] === undefined)
+      .filter((p) => p['EventBusName'] === undefined && p['EventPattern'] !== undefined)
       .map((p) => (p['EventPattern'] as { 'detail-type': string[] })['detail-type'][0]);
     const subscription = ofType('AWS::SNS::Subscription').find(([, s]) => s.Properties['Protocol'] === 'lambda');
 
