@@ -49,6 +49,17 @@ export const qualityConfigSchema = z
     enabled,
     /** Series (metric name and dimensions) that get no quality alerts, e.g. `[{ metric: "~Debug.*" }]`. */
     exclude: z.array(matchers).default([]),
+    /**
+     * Sources that re-read an overlapping window (the poller: CloudWatch revises recent datapoints and fills in late
+     * ones) send points behind the newest one taken on purpose. Up to `window` behind, such points are re-sends:
+     * dropped quietly, neither out of order nor duplicates. Off unless `window` is set; `match` narrows the series.
+     */
+    resends: z
+      .strictObject({
+        window: duration.optional(),
+        match: z.array(matchers).default([]),
+      })
+      .prefault({}),
     /** Points older than the newest point already taken for their series (they are dropped). */
     outOfOrder: z.strictObject(perBatchCheck(3)).prefault({}),
     /** Points whose timestamp was already taken with another value (the first one wins). */

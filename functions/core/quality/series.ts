@@ -82,8 +82,11 @@ export interface QualityState {
 }
 
 export interface QualityFinding {
-  /** `replay`: the batch was already taken; `identical`: exact copies of taken points, dropped quietly. */
-  check: QualityCheck | 'replay' | 'identical';
+  /**
+   * `replay`: the batch was already taken; `identical`: exact copies of taken points; `resent`: points within the
+   * configured re-send window behind the newest one. All three are dropped quietly.
+   */
+  check: QualityCheck | 'replay' | 'identical' | 'resent';
   /** Points (or gaps) concerned in this batch. */
   count: number;
   detail: string;
@@ -345,14 +348,25 @@ export function checkSeries(
   const sorted = points.map((p, i) => ({ p, i })).sort((a, b) => a.p.t - b.p.t || a.i - b.i);
   const late: MetricPoint[] = [];
   let identical = 0;
+  let resent = 0;
+  const resends = config.resends;
+  const resendWindow =
+    resends.window !== undefined && (resends.match.length === 0 || resends.match.some((m) => matchesLabels(m, labels)))
+      ? resends.window
+      : -1;
   const conflicts: { t: number; kept: number; dropped: number }[] = [];
   const recentValue = new Map(state.recent);
   for (const { p } of sorted) {
     const last = result.accepted[result.accepted.length - 1];
     let kept: number | undefined;
     if (last && last.t === p.t) kept = last.value;
-    else if (lastBefore !== null && p.t <= lastBefore) kept = recentValue.get(p.t);
-    else {
+    else if (lastBefore !== null && p.t <= lastBefore) {
+      if (lastBefore - p.t <= resendWindow) {
+        resent += 1;
+        continue;
+      }
+      kept = recentValue.get(p.t);
+    } else {
       result.accepted.push(p);
       continue;
     }
@@ -361,6 +375,7 @@ export function checkSeries(
     else conflicts.push({ t: p.t, kept, dropped: p.value });
   }
   if (identical) result.findings.push({ check: 'identical', count: identical, detail: 'exact copies dropped' });
+  if (resent) result.findings.push({ check: 'resent', count: resent, detail: 'within the re-send window' });
 
   // ---- cadence, gaps and scale, point by point in time order -----------------------------
   const gapCfg = config.gap;

@@ -29,6 +29,7 @@ describe('quality config', () => {
     expect(q).toEqual(defaultQualityConfig());
     expect(q.enabled).toBe(true);
     expect(q.outOfOrder).toEqual({ enabled: true, minPoints: 3, cleanBatches: 3, severity: 'warning' });
+    expect(q.resends).toEqual({ match: [] });
     expect(q.duplicates.minPoints).toBe(1);
     expect(q.duplicates.countIdentical).toBe(false);
     expect(q.gap).toMatchObject({ factor: 5, minimum: MINUTE, resolveAfter: 3 });
@@ -48,6 +49,7 @@ describe('quality config', () => {
       stale: { minimum: '30m', exclude: [{ metric: '~.*Errors' }] },
       gap: { factor: 10 },
       schemaViolations: { window: '1h' },
+      resends: { window: '10m' },
     });
 
     // Assess
@@ -56,6 +58,7 @@ describe('quality config', () => {
     expect(q.stale.exclude).toEqual([{ metric: '~.*Errors' }]);
     expect(q.gap).toMatchObject({ factor: 10, minimum: MINUTE });
     expect(q.schemaViolations.window).toBe(60 * MINUTE);
+    expect(q.resends.window).toBe(10 * MINUTE);
   });
 
   it.each([

@@ -155,6 +155,25 @@ describe('checkSeries: order and duplicates', () => {
     expect(names(counted.alerts)).toEqual(['MetricDuplicateTimestamps:firing']);
   });
 
+  it('drops re-sent points of an overlapping re-read quietly, revised values included, when configured', () => {
+    // Prepare: a poller re-reads the last 10 minutes; CloudWatch revised one value and filled in a late one
+    const config = qualityConfigSchema.parse({ resends: { window: '10m', match: [{ namespace: 'AWS/Bedrock' }] } });
+    const polled = { ...LABELS, namespace: 'AWS/Bedrock' };
+    const first = [point(0, 5), point(1, 5), point(2, 5), point(4, 5), point(5, 5)];
+    const reread = [point(1, 5), point(2, 9), point(3, 4), point(4, 5), point(5, 6), point(6, 5), point(7, 5)];
+    const stored = checkSeries(undefined, first, polled, config, T0).state;
+
+    // Act
+    const r = checkSeries(stored, reread, polled, config, T0);
+    const pushed = checkSeries(checkSeries(undefined, first, LABELS, config, T0).state, reread, LABELS, config, T0);
+
+    // Assess
+    expect(r.accepted.map((p) => p.t)).toEqual([T0 + 6 * MINUTE, T0 + 7 * MINUTE]);
+    expect(r.alerts).toEqual([]);
+    expect(r.findings).toContainEqual({ check: 'resent', count: 5, detail: 'within the re-send window' });
+    expect(names(pushed.alerts).sort()).toEqual(['MetricDuplicateTimestamps:firing']);
+  });
+
   it('recognises a whole batch delivered again and changes nothing', () => {
     // Prepare
     const batch = run(20, 5);
