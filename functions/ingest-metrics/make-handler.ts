@@ -3,6 +3,10 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { Alert } from '../core/alert';
 import { alertEvents } from '../core/bus';
 import { DependencyError, describeIssues, type Issue, RunwatchError, ValidationError } from '../core/errors';
+import { type BudgetState, budgetCounts, budgetStateKey, updateBudget } from '../core/genai/budget';
+import type { Budget } from '../core/genai/config';
+import { deriveSignals } from '../core/genai/signals';
+import { decodeCloudWatchLogsEvent, isCloudWatchLogsEvent } from '../core/metrics/emf';
 import { encodeSeriesState, evaluateSeries, selectDetector, seriesLabels } from '../core/metrics/evaluate';
 import { type MetricPoint, parsePointBatch, seriesKey } from '../core/metrics/points';
 import { errorResult, type HttpEvent, header, isHttpEvent, json, jsonBody } from '../lib/http';
@@ -34,6 +38,27 @@ function isSqsEvent(event: unknown): event is SQSEvent {
 }
 
 /** Groups by series identity (version labels excluded: a new version continues the series on a fresh baseline). */
+/** Adds the derived GenAI signals (cost, error and throttle rates, latency per token) of each message's points. */
+function withSignals<T extends { point: MetricPoint; owner?: string }>(
+  owned: T[],
+  config: Parameters<typeof deriveSignals>[1],
+): { point: MetricPoint; owner?: string }[] {
+  const byOwner = new Map<string | undefined, MetricPoint[]>();
+  for (const { point, owner } of owned) {
+    let list = byOwner.get(owner);
+    if (!list) {
+      list = [];
+      byOwner.set(owner, list);
+    }
+    list.push(point);
+  }
+  const out: { point: MetricPoint; owner?: string }[] = [...owned];
+  for (const [owner, points] of byOwner) {
+    for (const point of deriveSignals(points, config)) out.push(owner === undefined ? { point } : { point, owner });
+  }
+  return out;
+}
+
 export function groupForDetection(points: { point: MetricPoint; owner?: string }[]): SeriesGroup[] {
   const groups = new Map<string, SeriesGroup>();
   for (const { point, owner } of points) {
@@ -93,10 +118,53 @@ export function makeHandler(rt: Runtime) {
     throw new DependencyError(`series ${group.key}: state kept changing under us (${MAX_CONFLICT_RETRIES} conflicts)`);
   }
 
+  /** One budget: one state read and one conditional write per batch, replayed on a lost race. */
+  async function updateBudgetState(budget: Budget, points: MetricPoint[], correlationId: string): Promise<Alert[]> {
+    const key = budgetStateKey(budget);
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const prior = await rt.store.getSeriesState(key);
+      const outcome = updateBudget(prior?.state as BudgetState | undefined, budget, points, rt.clock.now().getTime());
+      if (outcome.counted === 0 && !outcome.alert && prior) return [];
+      const alerts = outcome.alert ? [outcome.alert] : [];
+      if (alerts.length) await rt.bus.publish(alertEvents(alerts, 'budget', correlationId));
+      if (await rt.store.putSeriesState(key, outcome.state, prior?.version ?? 0)) {
+        rt.logger.info('budget updated', {
+          budget: budget.name,
+          spent: outcome.spent,
+          burnRatePerHour: outcome.burnRatePerHour,
+          forecastExhaustAt: outcome.forecastExhaustAt,
+        });
+        return alerts;
+      }
+      count(rt.metrics, 'BudgetStateConflicts');
+    }
+    throw new DependencyError(
+      `budget ${budget.name}: state kept changing under us (${MAX_CONFLICT_RETRIES} conflicts)`,
+    );
+  }
+
   /** Runs every series of the batch; failures are collected per series so the rest of the batch still lands. */
   async function detectAll(groups: SeriesGroup[], correlationId: string) {
     const alerts: Alert[] = [];
     const failed: { group: SeriesGroup; error: RunwatchError }[] = [];
+    const everything = groups.flatMap((g) => g.points);
+    for (const budget of rt.config.genai.budgets) {
+      if (!everything.some((p) => budgetCounts(budget, p))) continue;
+      try {
+        alerts.push(...(await updateBudgetState(budget, everything, correlationId)));
+      } catch (e) {
+        const error =
+          e instanceof RunwatchError ? e : new DependencyError(`budget ${budget.name}: ${(e as Error).message}`, e);
+        rt.logger.error('budget failed', { budget: budget.name, error: error.message });
+        // Budgets count each series' points once, so retrying the whole batch is safe.
+        const all: SeriesGroup = {
+          key: `budget:${budget.name}`,
+          points: [],
+          owners: new Set(groups.flatMap((g) => [...g.owners])),
+        };
+        failed.push({ group: all, error });
+      }
+    }
     await pool(groups, CONCURRENCY, async (group) => {
       try {
         alerts.push(...(await detectSeries(group, correlationId)));
@@ -136,7 +204,12 @@ export function makeHandler(rt: Runtime) {
     rt.logger.setCorrelationId(correlationId);
     try {
       const { points, rejected } = parse(jsonBody(event), 'http');
-      const groups = groupForDetection(points.map((point) => ({ point })));
+      const groups = groupForDetection(
+        withSignals(
+          points.map((point) => ({ point })),
+          rt.config.genai,
+        ),
+      );
       const { alerts, failed } = await detectAll(groups, correlationId);
       const retry = failed.find((f) => f.error.retryable);
       // Resending the whole batch is safe: points a series already saw are skipped.
@@ -173,14 +246,48 @@ export function makeHandler(rt: Runtime) {
     }
     const correlationId = event.Records[0]?.messageId ?? 'sqs';
     rt.logger.setCorrelationId(correlationId);
-    const { failed } = await detectAll(groupForDetection(owned), correlationId);
+    const { failed } = await detectAll(groupForDetection(withSignals(owned, rt.config.genai)), correlationId);
     for (const f of failed) for (const owner of f.group.owners) failures.add(owner);
     return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })) };
+  }
+
+  /** CloudWatch Logs subscription (EMF lines) — async: a retryable failure is rethrown so Lambda retries it. */
+  async function onLogs(event: unknown, context: Context) {
+    const decoded = decodeCloudWatchLogsEvent(event);
+    rt.logger.setCorrelationId(`${decoded.logGroup}/${decoded.logStream}`);
+    count(rt.metrics, 'LogLinesSkipped', decoded.skipped);
+    if (decoded.rejected.length) {
+      count(rt.metrics, 'PointsRejected', decoded.rejected.length);
+      rt.logger.warn('EMF lines rejected', { logGroup: decoded.logGroup, rejected: decoded.rejected.slice(0, 20) });
+    }
+    count(rt.metrics, 'PointsAccepted', decoded.points.length);
+    const groups = groupForDetection(
+      withSignals(
+        decoded.points.map((point) => ({ point })),
+        rt.config.genai,
+      ),
+    );
+    const { alerts, failed } = await detectAll(groups, context.awsRequestId);
+    const retry = failed.find((f) => f.error.retryable);
+    if (retry) throw retry.error;
+    return summarize(decoded.points.length, decoded.rejected, groups.length, alerts);
   }
 
   return withObservability(rt, async (event: unknown, context: Context) => {
     if (isHttpEvent(event)) return onHttp(event, context);
     if (isSqsEvent(event)) return onSqs(event);
+    if (isCloudWatchLogsEvent(event)) {
+      try {
+        return await onLogs(event, context);
+      } catch (e) {
+        if (e instanceof ValidationError) {
+          // A broken envelope can never succeed: counted, logged, rethrown so retries end in the DLQ.
+          count(rt.metrics, 'BatchesRejected');
+          rt.logger.error('logs event rejected', { reason: describeIssues(e.issues) });
+        }
+        throw e;
+      }
+    }
     count(rt.metrics, 'EventsUnsupported');
     rt.logger.warn('ingest-metrics received an event it does not handle');
     return { unsupported: true };

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 
 const EVENTS_DIR = join(__dirname, '..', '..', 'events');
 
-/** `loadEvent('health.eventbridge')` parses events/health.eventbridge.json; a fresh copy every call. */
+/** `loadEvent('health.eventbridge')` parses events/health.eventbridge.json (`metrics/x` reads events/metrics/x.json); a fresh copy every call. */
 export function loadEvent(name: string): unknown {
-  if (!/^[\w.-]+$/.test(name)) throw new Error(`bad sample event name: ${name}`);
+  if (!/^(?:[\w.-]+\/)?[\w.-]+$/.test(name)) throw new Error(`bad sample event name: ${name}`);
   return JSON.parse(readFileSync(join(EVENTS_DIR, `${name}.json`), 'utf8'));
 }

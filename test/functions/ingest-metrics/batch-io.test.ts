@@ -34,8 +34,8 @@ describe('ingest-metrics batch state I/O', () => {
     const rt = await makeTestRuntime({ wrapStore: counting });
     const handler = makeHandler(rt.forFunction('ingest-metrics'));
     const records = [0, 10, 20].flatMap((from) => [
-      sqsRecord(JSON.stringify({ points: batch('InputTokenCount', from, 10) }), { queue: 'metrics' }),
-      sqsRecord(JSON.stringify({ points: batch('OutputTokenCount', from, 10) }), { queue: 'metrics' }),
+      sqsRecord(JSON.stringify({ points: batch('TimeToFirstToken', from, 10) }), { queue: 'metrics' }),
+      sqsRecord(JSON.stringify({ points: batch('QueueDepth', from, 10) }), { queue: 'metrics' }),
     ]);
     const poison = sqsRecord('{"points": ', { queue: 'metrics', messageId: 'poison-1' });
 
@@ -45,7 +45,7 @@ describe('ingest-metrics batch state I/O', () => {
     // Assess
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'poison-1' }]);
     expect(calls).toEqual({ get: 2, put: 2 });
-    const stored = await rt.db.getSeriesState('InputTokenCount{ModelId=anthropic.claude-3-5-sonnet-20240620-v1:0}');
+    const stored = await rt.db.getSeriesState('TimeToFirstToken{ModelId=anthropic.claude-3-5-sonnet-20240620-v1:0}');
     expect(stored?.version).toBe(1);
     expect((stored?.state as { last: number } | undefined)?.last).toBe(T0 + 29 * 60_000);
   });
@@ -57,7 +57,7 @@ describe('ingest-metrics batch state I/O', () => {
         get(target, prop) {
           if (prop === 'putSeriesState') {
             return async (key: string, state: unknown, expected: number) => {
-              if (key.startsWith('OutputTokenCount')) throw new Error('ProvisionedThroughputExceededException');
+              if (key.startsWith('QueueDepth')) throw new Error('ProvisionedThroughputExceededException');
               return target.putSeriesState(key, state, expected);
             };
           }
@@ -67,11 +67,11 @@ describe('ingest-metrics batch state I/O', () => {
       });
     const rt = await makeTestRuntime({ wrapStore: flaky });
     const handler = makeHandler(rt.forFunction('ingest-metrics'));
-    const ok = sqsRecord(JSON.stringify({ points: batch('InputTokenCount', 0, 10) }), {
+    const ok = sqsRecord(JSON.stringify({ points: batch('TimeToFirstToken', 0, 10) }), {
       queue: 'metrics',
       messageId: 'in',
     });
-    const bad = sqsRecord(JSON.stringify({ points: batch('OutputTokenCount', 0, 10) }), {
+    const bad = sqsRecord(JSON.stringify({ points: batch('QueueDepth', 0, 10) }), {
       queue: 'metrics',
       messageId: 'out',
     });
@@ -84,7 +84,7 @@ describe('ingest-metrics batch state I/O', () => {
     expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'out' }]);
     expect(again.batchItemFailures).toEqual([]);
     expect(
-      (await rt.db.getSeriesState('InputTokenCount{ModelId=anthropic.claude-3-5-sonnet-20240620-v1:0}'))?.version,
+      (await rt.db.getSeriesState('TimeToFirstToken{ModelId=anthropic.claude-3-5-sonnet-20240620-v1:0}'))?.version,
     ).toBe(1);
   });
 });
