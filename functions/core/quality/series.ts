@@ -107,6 +107,11 @@ export interface SeriesCheckResult {
 export interface SeriesCheckOptions {
   /** The store's stale mark (SeriesState.staleSince): the watchdog fired MetricStale; returning data resolves it. */
   staleSince?: string;
+  /**
+   * True for points of a message delivered again (SQS ApproximateReceiveCount > 1): those already behind the series
+   * are the copies of a delivery that was taken, dropped quietly instead of counted as out of order.
+   */
+  isRedelivered?: (point: MetricPoint) => boolean;
 }
 
 export function initialQualityState(): QualityState {
@@ -349,6 +354,7 @@ export function checkSeries(
   const late: MetricPoint[] = [];
   let identical = 0;
   let resent = 0;
+  let redelivered = 0;
   const resends = config.resends;
   const resendWindow =
     resends.window !== undefined && (resends.match.length === 0 || resends.match.some((m) => matchesLabels(m, labels)))
@@ -365,6 +371,10 @@ export function checkSeries(
         resent += 1;
         continue;
       }
+      if (options.isRedelivered?.(p)) {
+        redelivered += 1;
+        continue;
+      }
       kept = recentValue.get(p.t);
     } else {
       result.accepted.push(p);
@@ -376,6 +386,7 @@ export function checkSeries(
   }
   if (identical) result.findings.push({ check: 'identical', count: identical, detail: 'exact copies dropped' });
   if (resent) result.findings.push({ check: 'resent', count: resent, detail: 'within the re-send window' });
+  if (redelivered) result.findings.push({ check: 'replay', count: redelivered, detail: 'redelivered message' });
 
   // ---- cadence, gaps and scale, point by point in time order -----------------------------
   const gapCfg = config.gap;

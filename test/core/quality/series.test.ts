@@ -155,6 +155,25 @@ describe('checkSeries: order and duplicates', () => {
     expect(names(counted.alerts)).toEqual(['MetricDuplicateTimestamps:firing']);
   });
 
+  it('drops the points of a redelivered message that are behind the series quietly', () => {
+    // Prepare: a message of 12 points was taken with another message; it alone comes back
+    const message = run(0, 12);
+    const { state } = feed([[...message, ...run(12, 3)]]);
+    const again = new Set(message);
+
+    // Act
+    const quiet = checkSeries(state, [...message, point(15, 0.5)], LABELS, CONFIG, T0, {
+      isRedelivered: (p) => again.has(p),
+    });
+    const loud = checkSeries(state, [...message, point(15, 0.5)], LABELS, CONFIG, T0);
+
+    // Assess
+    expect(quiet.accepted.map((p) => p.t)).toEqual([T0 + 15 * MINUTE]);
+    expect(quiet.alerts).toEqual([]);
+    expect(quiet.findings).toContainEqual({ check: 'replay', count: 12, detail: 'redelivered message' });
+    expect(names(loud.alerts)).toEqual(['MetricOutOfOrder:firing']);
+  });
+
   it('drops re-sent points of an overlapping re-read quietly, revised values included, when configured', () => {
     // Prepare: a poller re-reads the last 10 minutes; CloudWatch revised one value and filled in a late one
     const config = qualityConfigSchema.parse({ resends: { window: '10m', match: [{ namespace: 'AWS/Bedrock' }] } });
