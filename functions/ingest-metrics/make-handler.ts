@@ -14,7 +14,7 @@ import { withObservability } from '../lib/middleware';
 import { count } from '../lib/observability';
 import type { Runtime } from '../lib/runtime';
 
-const MAX_CONFLICT_RETRIES = 5;
+const MAX_CONFLICT_RETRIES = 10;
 /** Series handled at once: DynamoDB round trips overlap, memory stays bounded. */
 const CONCURRENCY = 16;
 
