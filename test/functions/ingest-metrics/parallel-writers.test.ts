@@ -33,7 +33,7 @@ describe('ingest-metrics under concurrency', () => {
     expect(results.map((r) => (r as { statusCode: number }).statusCode)).toEqual([202, 202, 202, 202, 202, 202]);
     for (const r of results) expect(bodyOf<{ accepted: number }>(r).accepted).toBe(10);
     const stored = await rt.db.getSeriesState(KEY);
-    const buf = (stored?.state as { d: { buf: number[] } }).d.buf;
+    const buf = (stored?.state as { d: { buf: number[] } } | undefined)?.d.buf ?? [];
     // In time order (a streaming model never goes back in time) ...
     expect([...buf].sort((a, b) => a - b)).toEqual(buf);
     // ... and every version increment is a batch whose points are all there: nothing was overwritten.
