@@ -1,27 +1,281 @@
-// Placeholder for the 'knn' detector (issue 3); scores nothing until it lands.
+// The 'knn' detector engine (registry kind 'knn'): nearest-neighbour novelty of the recent context, made conformal; ingest-metrics and `npm run nab` reach it through functions/core/detect/index.ts.
+import { z } from 'zod';
 import type { DetectorConfig } from '../../config/schema';
-import type { StreamingDetector } from '../types';
+import type { Detection, StreamingDetector } from '../types';
 
-export function knnDetector(_config: DetectorConfig): StreamingDetector<{ n: number }> {
-  return {
-    kind: 'knn',
-    init: () => ({ n: 0 }),
-    step(state, _t, x) {
-      state.n += 1;
+const paramsSchema = z.strictObject({
+  /** Points in a context (the current point and the ones before it). */
+  context: z.number().int().min(2).max(32).default(8),
+  /** Quantization levels spanning the range seen so far; values outside it get levels beyond. */
+  levels: z.number().int().min(2).max(64).default(8),
+  /** Contexts remembered (a ring of the most recent novel ones); state grows by `context` bytes per slot. */
+  memory: z.number().int().min(8).max(1024).default(256),
+  /** L1 distance, in levels, that still counts as the same context (absorbs noise at level boundaries). */
+  tolerance: z.number().int().min(0).max(16).default(2),
+  /** Distances seen before the conformal tail is trusted; counts are halved each time they reach 2×horizon. */
+  horizon: z.number().int().min(32).max(1_000_000).default(10_000),
+  /** Points learned before the detector may score. */
+  warmup: z.number().int().min(0).default(100),
+  /** Points after a firing during which the score is halved: one page per incident. */
+  refractory: z.number().int().min(0).default(100),
+  /** A score at or above this during the refractory period restarts it (the incident is still going on). */
+  sustain: z.number().min(0).max(1).default(0.97),
+});
+export type KnnParams = z.infer<typeof paramsSchema>;
+
+/** Distances above this share the last histogram bin. */
+const BINS = 32;
+/** Byte level of the range's low end, so values below the range keep distinct levels. */
+const OFFSET = 96;
+
+export interface KnnState {
+  /** Points learned. */
+  n: number;
+  /** Epoch ms of the last learned point; older or equal timestamps are scored 0 and not learned. */
+  last: number | null;
+  /** Range seen so far (min, max), the quantization frame. */
+  lo: number;
+  hi: number;
+  /** Ring of the last `context - 1` values. */
+  recent: number[];
+  rpos: number;
+  /** Ring of remembered contexts, `context` quantized bytes each. */
+  mem: Uint8Array;
+  used: number;
+  mpos: number;
+  /** Counts of past nearest-neighbour distances by distance, halved when they reach 2×horizon. */
+  hist: number[];
+  total: number;
+  /** Points left in the refractory period. */
+  cool: number;
+}
+
+export interface EncodedKnnState {
+  v: 1;
+  n: number;
+  last: number | null;
+  lo: number;
+  hi: number;
+  recent: number[];
+  rpos: number;
+  mem: string;
+  used: number;
+  mpos: number;
+  hist: number[];
+  total: number;
+  cool: number;
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i] as number);
+  return btoa(s);
+}
+
+function fromBase64(text: string): Uint8Array | undefined {
+  try {
+    const s = atob(text);
+    const out = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+const isCount = (x: unknown, max = Number.MAX_SAFE_INTEGER): x is number =>
+  typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= max;
+const isFiniteNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+
+export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState> {
+  const p = paramsSchema.parse(config.params ?? {});
+  const w = p.context;
+  const R = w - 1;
+  const warmup = Math.max(p.warmup, w);
+  const threshold = config.scoreThreshold;
+  // Scratch for the current context; the detector instance is shared by series but steps are synchronous.
+  const ctx = new Uint8Array(w);
+
+  function init(): KnnState {
+    return {
+      n: 0,
+      last: null,
+      lo: 0,
+      hi: 0,
+      recent: new Array<number>(R).fill(0),
+      rpos: 0,
+      mem: new Uint8Array(p.memory * w),
+      used: 0,
+      mpos: 0,
+      hist: new Array<number>(BINS).fill(0),
+      total: 0,
+      cool: 0,
+    };
+  }
+
+  function level(s: KnnState, v: number): number {
+    const span = s.hi - s.lo;
+    const q = span > 0 ? Math.floor(((v - s.lo) / span) * p.levels) : 0;
+    const b = q + OFFSET;
+    return Math.max(0, Math.min(b, 255));
+  }
+
+  /** Distance from the current context to its nearest remembered one (early abandon keeps it cheap), and where it is. */
+  function nearest(s: KnnState): { d: number; at: number } {
+    const mem = s.mem;
+    let best = Number.POSITIVE_INFINITY;
+    let at = -1;
+    // Newest first: recent contexts are the likeliest neighbours, and a small bound early makes the abandon bite.
+    for (let k = 1; k <= s.used; k++) {
+      const m = (s.mpos - k + p.memory) % p.memory;
+      const base = m * w;
+      let dist = 0;
+      for (let j = 0; j < w; j++) {
+        const diff = (mem[base + j] as number) - (ctx[j] as number);
+        dist += diff < 0 ? -diff : diff;
+        if (dist >= best) break;
+      }
+      if (dist < best) {
+        best = dist;
+        at = m;
+        // Within tolerance is as near as it gets: the score cannot change.
+        if (dist <= p.tolerance) break;
+      }
+    }
+    return { d: at < 0 ? 0 : Math.max(0, best - p.tolerance), at };
+  }
+
+  function step(s: KnnState, t: number, x: number, learn = true): Detection {
+    if (s.last !== null && t <= s.last) {
       return {
         score: 0,
         anomalous: false,
         expected: x,
         band: [x, x],
         observed: x,
-        component: 'warm-up',
+        component: 'out-of-order',
         seasonality: 'none',
       };
-    },
-    encode: (s) => s,
-    decode: (raw) =>
-      typeof raw === 'object' && raw !== null && typeof (raw as { n?: unknown }).n === 'number'
-        ? { n: (raw as { n: number }).n }
-        : undefined,
-  };
+    }
+    const lo = s.n === 0 ? x : s.lo;
+    const hi = s.n === 0 ? x : s.hi;
+    const frame = s.n === 0 ? { ...s, lo, hi } : s;
+    // Oldest first: the ring from rpos, then x.
+    for (let j = 0; j < R; j++) ctx[j] = level(frame, s.recent[(s.rpos + j) % R] as number);
+    ctx[R] = level(frame, x);
+
+    const ready = s.n >= R;
+    const { d, at } = ready && s.used > 0 ? nearest(s) : { d: 0, at: -1 };
+    const bin = Math.min(BINS - 1, d);
+    let score = 0;
+    if (ready && s.n >= warmup && s.total > 0) {
+      // Conformal p-value: the share of past distances at least as large as this one.
+      let tail = 0;
+      for (let b = bin; b < BINS; b++) tail += s.hist[b] as number;
+      score = 1 - (tail + 1) / (s.total + 1);
+    }
+    const resting = s.cool > 0;
+    const out = resting ? score / 2 : score;
+    const anomalous = out >= threshold;
+    const outside = x > hi || x < lo;
+    const component =
+      !ready || s.n < warmup ? 'warm-up' : outside ? 'out-of-range' : d > 0 ? 'novel-pattern' : 'known-pattern';
+
+    // Expected: the last value of the nearest remembered context, back in the series' units.
+    const span = hi - lo;
+    const unit = span > 0 ? span / p.levels : 0;
+    const expected = at >= 0 && span > 0 ? lo + ((s.mem[at * w + R] as number) - OFFSET + 0.5) * unit : x;
+    const halfBand = (p.tolerance + 0.5) * unit;
+
+    if (learn) {
+      if (s.cool > 0) s.cool--;
+      if (anomalous || (resting && score >= p.sustain)) s.cool = p.refractory;
+      if (ready) {
+        s.hist[bin] = (s.hist[bin] as number) + 1;
+        s.total++;
+        if (s.total >= 2 * p.horizon) {
+          s.total = 0;
+          for (let b = 0; b < BINS; b++) {
+            const c = (s.hist[b] as number) >> 1;
+            s.hist[b] = c;
+            s.total += c;
+          }
+        }
+        if (s.used === 0 || d > 0) {
+          s.mem.set(ctx, s.mpos * w);
+          s.mpos = (s.mpos + 1) % p.memory;
+          if (s.used < p.memory) s.used++;
+        }
+      }
+      if (s.n === 0 || x < s.lo) s.lo = x;
+      if (s.n === 0 || x > s.hi) s.hi = x;
+      if (R > 0) {
+        s.recent[s.rpos] = x;
+        s.rpos = (s.rpos + 1) % R;
+      }
+      s.n++;
+      s.last = t;
+    }
+    return {
+      score: out,
+      anomalous,
+      expected,
+      band: [expected - halfBand, expected + halfBand],
+      observed: x,
+      component,
+      seasonality: 'none',
+    };
+  }
+
+  function encode(s: KnnState): EncodedKnnState {
+    return {
+      v: 1,
+      n: s.n,
+      last: s.last,
+      lo: s.lo,
+      hi: s.hi,
+      recent: [...s.recent],
+      rpos: s.rpos,
+      mem: toBase64(s.mem.subarray(0, s.used * w)),
+      used: s.used,
+      mpos: s.mpos,
+      hist: [...s.hist],
+      total: s.total,
+      cool: s.cool,
+    };
+  }
+
+  function decode(raw: unknown): KnnState | undefined {
+    if (typeof raw !== 'object' || raw === null) return undefined;
+    const e = raw as Partial<EncodedKnnState>;
+    if (e.v !== 1 || !isCount(e.n) || !isFiniteNumber(e.lo) || !isFiniteNumber(e.hi) || e.lo > e.hi) return undefined;
+    if (e.last !== null && !isFiniteNumber(e.last)) return undefined;
+    if (!Array.isArray(e.recent) || e.recent.length !== R || !e.recent.every(isFiniteNumber)) return undefined;
+    if (!isCount(e.rpos, Math.max(R - 1, 0)) || !isCount(e.used, p.memory) || !isCount(e.mpos, p.memory - 1))
+      return undefined;
+    if (!Array.isArray(e.hist) || e.hist.length !== BINS || !e.hist.every((c) => isCount(c))) return undefined;
+    if (!isCount(e.total) || e.hist.reduce((a, c) => a + c, 0) !== e.total || !isCount(e.cool, p.refractory))
+      return undefined;
+    if (typeof e.mem !== 'string') return undefined;
+    const bytes = fromBase64(e.mem);
+    if (!bytes || bytes.length !== e.used * w) return undefined;
+    const mem = new Uint8Array(p.memory * w);
+    mem.set(bytes);
+    return {
+      n: e.n,
+      last: e.last ?? null,
+      lo: e.lo,
+      hi: e.hi,
+      recent: [...e.recent],
+      rpos: e.rpos,
+      mem,
+      used: e.used,
+      mpos: e.mpos,
+      hist: [...e.hist],
+      total: e.total,
+      cool: e.cool,
+    };
+  }
+
+  return { kind: 'knn', init, step, encode, decode };
 }
