@@ -209,7 +209,22 @@ export function typicalSilenceMs(state: QualityState): number | undefined {
   return state.regular ? state.interval : Math.max(state.interval, ...state.deltas);
 }
 
-function median(sorted: number[]): number {
+/** Sorted copy of a short list into a reused scratch array (insertion sort: lists here hold 16 numbers at most). */
+const scratch: number[] = [];
+function sortedScratch(values: readonly number[]): number[] {
+  scratch.length = 0;
+  for (const v of values) {
+    let j = scratch.length;
+    while (j > 0 && (scratch[j - 1] as number) > v) {
+      scratch[j] = scratch[j - 1] as number;
+      j -= 1;
+    }
+    scratch[j] = v;
+  }
+  return scratch;
+}
+
+function median(sorted: ArrayLike<number>): number {
   const n = sorted.length;
   const mid = n >> 1;
   return n % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
@@ -221,7 +236,7 @@ function learnInterval(state: QualityState): void {
     state.regular = false;
     return;
   }
-  const sorted = [...state.deltas].sort((a, b) => a - b);
+  const sorted = sortedScratch(state.deltas);
   const med = median(sorted);
   const q75 = sorted[Math.floor(0.75 * (sorted.length - 1))] as number;
   state.interval = med;
@@ -230,24 +245,53 @@ function learnInterval(state: QualityState): void {
 
 function pushCapped<T>(list: T[], item: T, cap: number): void {
   list.push(item);
-  if (list.length > cap) list.splice(0, list.length - cap);
+  while (list.length > cap) list.shift();
 }
 
-/** Two 32-bit FNV-1a hashes of the batch's points in time order: equal batches, equal digests. */
-export function batchDigest(points: MetricPoint[]): string {
-  const keys = points.map((p) => `${p.t}:${p.value}:${p.unit ?? ''}`).sort();
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ keys.length;
-  for (const key of keys) {
-    for (let i = 0; i < key.length; i++) {
-      const c = key.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x01000193) >>> 0;
-      b = Math.imul(b ^ c, 0x050c5d1f) >>> 0;
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+
+function mix(h: number, x: number, multiplier: number): number {
+  return Math.imul(h ^ x, multiplier) >>> 0;
+}
+
+/**
+ * A digest of the batch's points that ignores their order (SQS hands messages over in any order): per point two
+ * 32-bit FNV-style hashes of time, value and unit, summed and xored. Equal batches, equal digests.
+ */
+export function batchDigest(points: readonly MetricPoint[]): string {
+  let sum = 0;
+  let xor = 0;
+  for (const p of points) {
+    f64[0] = p.value;
+    let a = mix(
+      mix(
+        mix(mix(0x811c9dc5, Math.floor(p.t / 0x1_0000_0000), 0x01000193), p.t >>> 0, 0x01000193),
+        u32[0] as number,
+        0x01000193,
+      ),
+      u32[1] as number,
+      0x01000193,
+    );
+    let b = mix(
+      mix(
+        mix(mix(0x2f5a1c3b, p.t >>> 0, 0x050c5d1f), u32[1] as number, 0x050c5d1f),
+        Math.floor(p.t / 0x1_0000_0000),
+        0x050c5d1f,
+      ),
+      u32[0] as number,
+      0x050c5d1f,
+    );
+    if (p.unit !== undefined) {
+      for (let i = 0; i < p.unit.length; i++) {
+        a = mix(a, p.unit.charCodeAt(i), 0x01000193);
+        b = mix(b, p.unit.charCodeAt(i), 0x050c5d1f);
+      }
     }
-    a = Math.imul(a ^ 0x3b, 0x01000193) >>> 0;
-    b = Math.imul(b ^ 0x3b, 0x050c5d1f) >>> 0;
+    sum = (sum + a) >>> 0;
+    xor = (xor ^ b) >>> 0;
   }
-  return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
+  return `${sum.toString(16).padStart(8, '0')}${xor.toString(16).padStart(8, '0')}${points.length.toString(16)}`;
 }
 
 // ---- scale ---------------------------------------------------------------------------
@@ -261,7 +305,7 @@ interface ScaleRef {
 
 function scaleRef(values: number[]): ScaleRef | null {
   if (values.length < WARM_VALUES) return null;
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = sortedScratch(values);
   const level = median(sorted);
   if (!(level > 0)) return null;
   return { level, lo: (sorted[0] as number) / level, hi: (sorted[sorted.length - 1] as number) / level };
@@ -305,15 +349,221 @@ function unitHint(factor: number, cfg: QualityConfig['scaleChange']): string {
 
 /** Four significant digits are plenty to judge a scale and keep the stored state small. */
 function rounded(a: number): number {
-  return Number(a.toPrecision(4));
+  if (a === 0 || !Number.isFinite(a)) return a;
+  const k = 3 - Math.floor(Math.log10(Math.abs(a)));
+  // Multiply or divide by an exact power of ten, so 1234.5 stays 1235 and not 1234.9999999999998.
+  return k >= 0 ? Math.round(a * 10 ** k) / 10 ** k : Math.round(a / 10 ** -k) * 10 ** -k;
 }
 
 // ---- the check -------------------------------------------------------------------------
 
+/** One call's working set: module-level steps take it instead of closures, which keeps the per-batch cost low. */
+interface Ctx {
+  state: QualityState;
+  result: SeriesCheckResult;
+  labels: Labels;
+  config: QualityConfig;
+  nowMs: number;
+  active: boolean;
+  title: string | undefined;
+  ref: ScaleRef | null;
+  gapOpened: boolean;
+  scaleOpened: boolean;
+}
+
+/** Only an alert needs the series' display name. */
+function nameOf(ctx: Ctx): string {
+  ctx.title ??= seriesName(ctx.labels);
+  return ctx.title;
+}
+
+function pushValue(ctx: Ctx, a: number): void {
+  pushCapped(ctx.state.values, rounded(a), VALUES);
+  if (ctx.ref === null) ctx.ref = scaleRef(ctx.state.values);
+}
+
+function gapStep(ctx: Ctx, prev: number, p: MetricPoint, staleReturn: boolean): boolean {
+  const { state, config } = ctx;
+  const gapCfg = config.gap;
+  const delta = p.t - prev;
+  const iv = state.interval;
+  let isGap = false;
+  if (iv !== null && state.regular && delta > gapCfg.factor * iv && delta >= gapCfg.minimum && !staleReturn) {
+    isGap = true;
+    if (state.open.gap) state.open.gap.normal = 0;
+    else if (ctx.active && gapCfg.enabled) {
+      state.open.gap = { since: iso(prev), normal: 0 };
+      ctx.gapOpened = true;
+      const missing = Math.max(1, Math.round(delta / iv) - 1);
+      ctx.result.alerts.push(
+        qualityAlert({
+          check: 'gap',
+          status: 'firing',
+          severity: gapCfg.severity,
+          labels: ctx.labels,
+          summary: `${nameOf(ctx)}: no data for ${formatDuration(delta)} (${iso(prev)} → ${iso(p.t)}), about ${missing} point${missing === 1 ? '' : 's'} missing at its usual ${formatDuration(iv)} interval`,
+          annotations: { gap: formatDuration(delta), from: iso(prev), to: iso(p.t), interval: formatDuration(iv) },
+          startsAt: iso(prev),
+        }),
+      );
+    }
+  } else if (state.open.gap && iv !== null && delta <= gapCfg.factor * iv) {
+    state.open.gap.normal += 1;
+  }
+  pushCapped(state.deltas, delta, DELTAS);
+  if (state.interval === null && state.deltas.length >= MIN_DELTAS) learnInterval(state);
+  return isGap;
+}
+
+function openScale(ctx: Ctx, finding: ScaleFinding, summary: string, annotations: Record<string, string>): void {
+  ctx.state.open.scale = finding;
+  ctx.state.candidate = null;
+  ctx.scaleOpened = true;
+  ctx.result.alerts.push(
+    qualityAlert({
+      check: 'scale-change',
+      status: 'firing',
+      severity: ctx.config.scaleChange.severity,
+      labels: ctx.labels,
+      summary,
+      annotations,
+      startsAt: finding.since,
+    }),
+  );
+}
+
+function scaleStep(ctx: Ctx, p: MetricPoint): void {
+  const { state } = ctx;
+  const scaleCfg = ctx.config.scaleChange;
+  const a = Math.abs(p.value);
+  const open = state.open.scale;
+  if (open) {
+    let atNew: boolean | undefined;
+    if (open.unitTo !== undefined) {
+      if (p.unit === open.unitTo) atNew = true;
+      else if (p.unit !== undefined && p.unit === open.unitFrom) atNew = false;
+    } else if (a > 0) {
+      const lr = Math.log(a / open.from);
+      atNew = Math.abs(lr - Math.log(open.factor)) < Math.abs(lr);
+    }
+    if (atNew === true) {
+      open.n += 1;
+      open.back = 0;
+      pushCapped(open.alt, rounded(a), VALUES);
+    } else if (atNew === false) {
+      open.back += 1;
+      pushValue(ctx, a);
+    }
+    return;
+  }
+  const on = ctx.active && scaleCfg.enabled;
+  if (p.unit !== undefined && state.unit === null) state.unit = p.unit;
+  const ref = ctx.ref;
+  if (on && p.unit !== undefined && p.unit !== state.unit) {
+    const factor = ref !== null && a > 0 ? rounded(a / ref.level) : 1;
+    const since = iso(p.t);
+    openScale(
+      ctx,
+      { since, factor, from: ref?.level ?? 0, n: 1, back: 0, alt: [rounded(a)], unitFrom: state.unit, unitTo: p.unit },
+      `${nameOf(ctx)}: the declared unit changed from ${state.unit} to ${p.unit} at ${since}` +
+        (factor === 1 ? '' : ` (values ${formatFactor(factor)} their usual level)`),
+      { unit_from: String(state.unit), unit_to: p.unit, factor: formatFactor(factor), since },
+    );
+    return;
+  }
+  if (a === 0 || ref === null || !on) {
+    // Zeros say nothing about scale; they neither confirm nor break a run at another scale.
+    if (!state.candidate) pushValue(ctx, a);
+    return;
+  }
+  const r = a / ref.level;
+  const key = classify(r, ref, scaleCfg);
+  if (key === null) {
+    state.candidate = null;
+    pushValue(ctx, a);
+    return;
+  }
+  const c = state.candidate;
+  if (c && c.key === key) {
+    c.n += 1;
+    c.logSum += Math.log(r);
+    pushCapped(c.values, rounded(a), VALUES);
+  } else {
+    state.candidate = { key, n: 1, since: p.t, logSum: Math.log(r), values: [rounded(a)] };
+  }
+  const run = state.candidate as ScaleCandidate;
+  if (run.n < scaleCfg.sustain) return;
+  const factor = rounded(Math.exp(run.logSum / run.n));
+  const since = iso(run.since);
+  const from = ref.level;
+  openScale(
+    ctx,
+    { since, factor, from, n: run.n, back: 0, alt: [...run.values] },
+    `${nameOf(ctx)}: values are ${formatFactor(factor)} their usual level since ${since} (≈${formatNumber(from)} → ≈${formatNumber(from * factor)} over ${run.n} points)${unitHint(factor, scaleCfg)}`,
+    { factor: formatFactor(factor), from: formatNumber(from), to: formatNumber(from * factor), since },
+  );
+}
+
+/** Out-of-order and duplicates: fire when a batch has `minPoints`, resolve after `cleanBatches` clean batches. */
+function batchCheck(
+  ctx: Ctx,
+  check: 'out-of-order' | 'duplicates',
+  n: number,
+  firing: () => { summary: string; annotations: Record<string, string> },
+): void {
+  const key = check === 'out-of-order' ? 'outOfOrder' : 'duplicates';
+  const cfg = ctx.config[key];
+  const { state } = ctx;
+  const open = state.open[key];
+  if (n >= cfg.minPoints && ctx.active && cfg.enabled) {
+    if (open) {
+      open.clean = 0;
+      return;
+    }
+    const since = iso(ctx.nowMs);
+    state.open[key] = { since, clean: 0 };
+    const { summary, annotations } = firing();
+    ctx.result.alerts.push(
+      qualityAlert({
+        check,
+        status: 'firing',
+        severity: cfg.severity,
+        labels: ctx.labels,
+        summary,
+        annotations,
+        startsAt: since,
+      }),
+    );
+  } else if (n === 0 && open) {
+    open.clean += 1;
+    if (open.clean < cfg.cleanBatches) return;
+    delete state.open[key];
+    ctx.result.alerts.push(
+      qualityAlert({
+        check,
+        status: 'resolved',
+        severity: cfg.severity,
+        labels: ctx.labels,
+        summary:
+          check === 'out-of-order'
+            ? `${nameOf(ctx)}: points arrive in order again (${open.clean} batches without late points)`
+            : `${nameOf(ctx)}: no conflicting timestamps in the last ${open.clean} batches`,
+        startsAt: open.since,
+        endsAt: iso(Math.max(ctx.nowMs, Date.parse(open.since))),
+      }),
+    );
+  }
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 /**
  * Checks one series' batch. `points` come in arrival order; within a batch their order does not matter (a
  * client may batch unsorted), only against what earlier batches took: older than the newest point taken is
- * out of order, the same timestamp again is a duplicate (the first value wins). Pure: time comes in as `nowMs`.
+ * out of order, the same timestamp again is a duplicate (the first value wins). Pure: time comes in as `nowMs`,
+ * and `prior` is copied, never changed.
  */
 export function checkSeries(
   prior: unknown,
@@ -343,26 +593,37 @@ export function checkSeries(
   }
   pushCapped(state.batches, digest, BATCHES);
 
-  const name = seriesName(labels);
-  const active = config.enabled && !config.exclude.some((m) => matchesLabels(m, labels));
-  const opened = new Set<QualityCheck>();
-  const emit = (alert: Alert) => result.alerts.push(alert);
+  const ctx: Ctx = {
+    state,
+    result,
+    labels,
+    config,
+    nowMs,
+    active: config.enabled && !config.exclude.some((m) => matchesLabels(m, labels)),
+    title: undefined,
+    ref: scaleRef(state.values),
+    gapOpened: false,
+    scaleOpened: false,
+  };
 
   // ---- order and duplicates -----------------------------------------------------------
   const lastBefore = state.t;
-  const sorted = points.map((p, i) => ({ p, i })).sort((a, b) => a.p.t - b.p.t || a.i - b.i);
-  const late: MetricPoint[] = [];
-  let identical = 0;
-  let resent = 0;
-  let redelivered = 0;
+  // Most batches come sorted; a stable sort keeps arrival order among equal times (the first one wins).
+  let inOrder = true;
+  for (let i = 1; i < points.length && inOrder; i++)
+    inOrder = (points[i - 1] as MetricPoint).t <= (points[i] as MetricPoint).t;
+  const sorted = inOrder ? points : [...points].sort((a, b) => a.t - b.t);
   const resends = config.resends;
   const resendWindow =
     resends.window !== undefined && (resends.match.length === 0 || resends.match.some((m) => matchesLabels(m, labels)))
       ? resends.window
       : -1;
+  const late: MetricPoint[] = [];
   const conflicts: { t: number; kept: number; dropped: number }[] = [];
-  const recentValue = new Map(state.recent);
-  for (const { p } of sorted) {
+  let identical = 0;
+  let resent = 0;
+  let redelivered = 0;
+  for (const p of sorted) {
     const last = result.accepted[result.accepted.length - 1];
     let kept: number | undefined;
     if (last && last.t === p.t) kept = last.value;
@@ -375,7 +636,7 @@ export function checkSeries(
         redelivered += 1;
         continue;
       }
-      kept = recentValue.get(p.t);
+      kept = state.recent.find((r) => r[0] === p.t)?.[1];
     } else {
       result.accepted.push(p);
       continue;
@@ -389,199 +650,27 @@ export function checkSeries(
   if (redelivered) result.findings.push({ check: 'replay', count: redelivered, detail: 'redelivered message' });
 
   // ---- cadence, gaps and scale, point by point in time order -----------------------------
-  const gapCfg = config.gap;
-  const scaleCfg = config.scaleChange;
-  let ref = scaleRef(state.values);
-  const pushValue = (a: number) => {
-    pushCapped(state.values, rounded(a), VALUES);
-    if (ref === null) ref = scaleRef(state.values);
-  };
   let prev = lastBefore;
   let gaps = 0;
-  for (const [index, p] of result.accepted.entries()) {
-    if (prev !== null) {
-      const delta = p.t - prev;
-      const iv = state.interval;
-      const isGap = iv !== null && state.regular && delta > gapCfg.factor * iv && delta >= gapCfg.minimum;
-      // The first point after a stale mark ends a silence MetricStale already told about.
-      const staleReturn = index === 0 && options.staleSince !== undefined;
-      if (isGap && !staleReturn) {
-        gaps += 1;
-        if (state.open.gap) state.open.gap.normal = 0;
-        else if (active && gapCfg.enabled) {
-          state.open.gap = { since: iso(prev), normal: 0 };
-          opened.add('gap');
-          const missing = Math.max(1, Math.round(delta / iv) - 1);
-          emit(
-            qualityAlert({
-              check: 'gap',
-              status: 'firing',
-              severity: gapCfg.severity,
-              labels,
-              summary: `${name}: no data for ${formatDuration(delta)} (${iso(prev)} → ${iso(p.t)}), about ${missing} point${missing === 1 ? '' : 's'} missing at its usual ${formatDuration(iv)} interval`,
-              annotations: { gap: formatDuration(delta), from: iso(prev), to: iso(p.t), interval: formatDuration(iv) },
-              startsAt: iso(prev),
-            }),
-          );
-        }
-      } else if (state.open.gap && iv !== null && delta <= gapCfg.factor * iv) {
-        state.open.gap.normal += 1;
-      }
-      pushCapped(state.deltas, delta, DELTAS);
-      if (state.interval === null && state.deltas.length >= MIN_DELTAS) learnInterval(state);
-    }
+  const accepted = result.accepted;
+  for (let i = 0; i < accepted.length; i++) {
+    const p = accepted[i] as MetricPoint;
+    // The first point after a stale mark ends a silence MetricStale already told about.
+    if (prev !== null && gapStep(ctx, prev, p, i === 0 && options.staleSince !== undefined)) gaps += 1;
     prev = p.t;
-    scaleStep(p);
+    scaleStep(ctx, p);
   }
-  if (result.accepted.length) {
+  if (accepted.length) {
     state.t = prev;
     state.seen = Math.max(nowMs, state.seen ?? nowMs);
     learnInterval(state);
-    for (const p of result.accepted) pushCapped(state.recent, [p.t, p.value] as [number, number], RECENT);
-  }
-
-  function openScale(finding: ScaleFinding, summary: string, annotations: Record<string, string>): void {
-    state.open.scale = finding;
-    state.candidate = null;
-    opened.add('scale-change');
-    emit(
-      qualityAlert({
-        check: 'scale-change',
-        status: 'firing',
-        severity: scaleCfg.severity,
-        labels,
-        summary,
-        annotations,
-        startsAt: finding.since,
-      }),
-    );
-  }
-
-  function scaleStep(p: MetricPoint): void {
-    const a = Math.abs(p.value);
-    const open = state.open.scale;
-    if (open) {
-      let atNew: boolean | undefined;
-      if (open.unitTo !== undefined) {
-        if (p.unit === open.unitTo) atNew = true;
-        else if (p.unit !== undefined && p.unit === open.unitFrom) atNew = false;
-      } else if (a > 0) {
-        const lr = Math.log(a / open.from);
-        atNew = Math.abs(lr - Math.log(open.factor)) < Math.abs(lr);
-      }
-      if (atNew === true) {
-        open.n += 1;
-        open.back = 0;
-        pushCapped(open.alt, rounded(a), VALUES);
-      } else if (atNew === false) {
-        open.back += 1;
-        pushValue(a);
-      }
-      return;
+    for (let i = Math.max(0, accepted.length - RECENT); i < accepted.length; i++) {
+      const p = accepted[i] as MetricPoint;
+      pushCapped(state.recent, [p.t, p.value] as [number, number], RECENT);
     }
-    const on = active && scaleCfg.enabled;
-    if (p.unit !== undefined && state.unit === null) state.unit = p.unit;
-    if (on && p.unit !== undefined && p.unit !== state.unit) {
-      const factor = ref !== null && a > 0 ? a / ref.level : 1;
-      const since = iso(p.t);
-      openScale(
-        {
-          since,
-          factor,
-          from: ref?.level ?? 0,
-          n: 1,
-          back: 0,
-          alt: [rounded(a)],
-          unitFrom: state.unit,
-          unitTo: p.unit,
-        },
-        `${name}: the declared unit changed from ${state.unit} to ${p.unit} at ${since}` +
-          (factor === 1 ? '' : ` (values ${formatFactor(factor)} their usual level)`),
-        { unit_from: String(state.unit), unit_to: p.unit, factor: formatFactor(factor), since },
-      );
-      return;
-    }
-    if (a === 0 || ref === null || !on) {
-      // Zeros say nothing about scale; they neither confirm nor break a run at another scale.
-      if (!state.candidate) pushValue(a);
-      return;
-    }
-    const r = a / ref.level;
-    const key = classify(r, ref, scaleCfg);
-    if (key === null) {
-      state.candidate = null;
-      pushValue(a);
-      return;
-    }
-    const c = state.candidate;
-    if (c && c.key === key) {
-      c.n += 1;
-      c.logSum += Math.log(r);
-      pushCapped(c.values, rounded(a), VALUES);
-    } else {
-      state.candidate = { key, n: 1, since: p.t, logSum: Math.log(r), values: [rounded(a)] };
-    }
-    const run = state.candidate as ScaleCandidate;
-    if (run.n < scaleCfg.sustain) return;
-    const factor = Math.exp(run.logSum / run.n);
-    const since = iso(run.since);
-    const from = ref.level;
-    openScale(
-      { since, factor, from, n: run.n, back: 0, alt: [...run.values] },
-      `${name}: values are ${formatFactor(factor)} their usual level since ${since} (≈${formatNumber(from)} → ≈${formatNumber(from * factor)} over ${run.n} points)${unitHint(factor, scaleCfg)}`,
-      { factor: formatFactor(factor), from: formatNumber(from), to: formatNumber(from * factor), since },
-    );
   }
 
   // ---- batch-level findings → alerts -------------------------------------------------------
-  const batchCheck = (
-    check: 'out-of-order' | 'duplicates',
-    key: 'outOfOrder' | 'duplicates',
-    n: number,
-    firingSummary: () => string,
-    annotations: () => Record<string, string>,
-  ) => {
-    const cfg = config[key];
-    const open = state.open[key];
-    if (n >= cfg.minPoints && active && cfg.enabled) {
-      if (open) open.clean = 0;
-      else {
-        const since = iso(nowMs);
-        state.open[key] = { since, clean: 0 };
-        emit(
-          qualityAlert({
-            check,
-            status: 'firing',
-            severity: cfg.severity,
-            labels,
-            summary: firingSummary(),
-            annotations: annotations(),
-            startsAt: since,
-          }),
-        );
-      }
-    } else if (n === 0 && open) {
-      open.clean += 1;
-      if (open.clean >= cfg.cleanBatches) {
-        delete state.open[key];
-        emit(
-          qualityAlert({
-            check,
-            status: 'resolved',
-            severity: cfg.severity,
-            labels,
-            summary:
-              check === 'out-of-order'
-                ? `${name}: points arrive in order again (${open.clean} batches without late points)`
-                : `${name}: no conflicting timestamps in the last ${open.clean} batches`,
-            startsAt: open.since,
-            endsAt: iso(Math.max(nowMs, Date.parse(open.since))),
-          }),
-        );
-      }
-    }
-  };
-
   const oldest = late.length ? Math.min(...late.map((p) => p.t)) : 0;
   const behind = (lastBefore ?? oldest) - oldest;
   if (late.length) {
@@ -591,14 +680,10 @@ export function checkSeries(
       detail: `oldest ${formatDuration(behind)} behind`,
     });
   }
-  batchCheck(
-    'out-of-order',
-    'outOfOrder',
-    late.length,
-    () =>
-      `${name}: ${late.length} point${late.length === 1 ? '' : 's'} arrived out of order in this batch (oldest ${formatDuration(behind)} behind the newest point already taken) and ${late.length === 1 ? 'was' : 'were'} dropped`,
-    () => ({ late_points: String(late.length), oldest: iso(oldest), behind: formatDuration(behind) }),
-  );
+  batchCheck(ctx, 'out-of-order', late.length, () => ({
+    summary: `${nameOf(ctx)}: ${plural(late.length, 'point')} arrived out of order in this batch (oldest ${formatDuration(behind)} behind the newest point already taken) and ${late.length === 1 ? 'was' : 'were'} dropped`,
+    annotations: { late_points: String(late.length), oldest: iso(oldest), behind: formatDuration(behind) },
+  }));
 
   const first = conflicts[0];
   if (first) {
@@ -608,38 +693,36 @@ export function checkSeries(
       detail: `e.g. ${iso(first.t)}: kept ${first.kept}, dropped ${first.dropped}`,
     });
   }
-  batchCheck(
-    'duplicates',
-    'duplicates',
-    conflicts.length,
-    () =>
-      `${name}: ${conflicts.length} point${conflicts.length === 1 ? '' : 's'} repeated a timestamp already taken with another value; the first value was kept (e.g. ${iso(first?.t ?? nowMs)}: kept ${formatNumber(first?.kept ?? 0)}, dropped ${formatNumber(first?.dropped ?? 0)})`,
-    () => ({
+  batchCheck(ctx, 'duplicates', conflicts.length, () => ({
+    summary: `${nameOf(ctx)}: ${plural(conflicts.length, 'point')} repeated a timestamp already taken with another value; the first value was kept (e.g. ${iso(first?.t ?? nowMs)}: kept ${formatNumber(first?.kept ?? 0)}, dropped ${formatNumber(first?.dropped ?? 0)})`,
+    annotations: {
       duplicate_points: String(conflicts.length),
       example: first ? `${iso(first.t)} kept=${first.kept} dropped=${first.dropped}` : '',
-    }),
-  );
+    },
+  }));
 
+  const gapCfg = config.gap;
   if (gaps)
     result.findings.push({ check: 'gap', count: gaps, detail: `interval ${formatDuration(state.interval ?? 0)}` });
   const gap = state.open.gap;
-  if (gap && !opened.has('gap') && gap.normal >= gapCfg.resolveAfter && state.t !== null) {
+  if (gap && !ctx.gapOpened && gap.normal >= gapCfg.resolveAfter && state.t !== null) {
     delete state.open.gap;
-    emit(
+    result.alerts.push(
       qualityAlert({
         check: 'gap',
         status: 'resolved',
         severity: gapCfg.severity,
         labels,
-        summary: `${name}: data flows again at its usual ${formatDuration(state.interval ?? 0)} interval (${gap.normal} points since the gap)`,
+        summary: `${nameOf(ctx)}: data flows again at its usual ${formatDuration(state.interval ?? 0)} interval (${gap.normal} points since the gap)`,
         startsAt: gap.since,
         endsAt: iso(Math.max(state.t, Date.parse(gap.since))),
       }),
     );
   }
 
+  const scaleCfg = config.scaleChange;
   const scale = state.open.scale;
-  if (scale && !opened.has('scale-change')) {
+  if (scale && !ctx.scaleOpened) {
     const back = scale.back >= scaleCfg.sustain;
     if (back || scale.n >= scaleCfg.acceptAfter) {
       delete state.open.scale;
@@ -649,15 +732,15 @@ export function checkSeries(
         state.values = scale.alt.slice(-VALUES);
         if (scale.unitTo !== undefined) state.unit = scale.unitTo;
       }
-      emit(
+      result.alerts.push(
         qualityAlert({
           check: 'scale-change',
           status: 'resolved',
           severity: scaleCfg.severity,
           labels,
           summary: back
-            ? `${name}: values are back at their usual scale (≈${formatNumber(scale.from)}) for ${scale.back} points`
-            : `${name}: the new scale (${formatFactor(scale.factor)}${scale.unitTo ? `, unit ${scale.unitTo}` : ''}) held for ${scale.n} points and is now taken as normal`,
+            ? `${nameOf(ctx)}: values are back at their usual scale (≈${formatNumber(scale.from)}) for ${scale.back} points`
+            : `${nameOf(ctx)}: the new scale (${formatFactor(scale.factor)}${scale.unitTo ? `, unit ${scale.unitTo}` : ''}) held for ${scale.n} points and is now taken as normal`,
           startsAt: scale.since,
           endsAt: iso(Math.max(state.t ?? nowMs, Date.parse(scale.since))),
         }),
@@ -666,17 +749,17 @@ export function checkSeries(
   }
   if (state.open.scale) result.findings.push({ check: 'scale-change', count: 1, detail: state.open.scale.since });
 
-  if (options.staleSince !== undefined && result.accepted.length) {
-    const firstNew = result.accepted[0] as MetricPoint;
+  if (options.staleSince !== undefined && accepted.length) {
+    const firstNew = accepted[0] as MetricPoint;
     const silence = lastBefore === null ? '' : `, after ${formatDuration(firstNew.t - lastBefore)} without data`;
     result.findings.push({ check: 'stale', count: 1, detail: `returned at ${iso(firstNew.t)}` });
-    emit(
+    result.alerts.push(
       qualityAlert({
         check: 'stale',
         status: 'resolved',
         severity: config.stale.severity,
         labels,
-        summary: `${name}: data arrives again (first new point at ${iso(firstNew.t)}${silence})`,
+        summary: `${nameOf(ctx)}: data arrives again (first new point at ${iso(firstNew.t)}${silence})`,
         startsAt: options.staleSince,
         endsAt: iso(Math.max(nowMs, Date.parse(options.staleSince))),
       }),
