@@ -1,6 +1,7 @@
 // The 'knn' detector engine (registry kind 'knn'): nearest-neighbour novelty of the recent context, made conformal; ingest-metrics and `npm run nab` reach it through functions/core/detect/index.ts.
 import { z } from 'zod';
 import type { DetectorConfig } from '../../config/schema';
+import { ConfigError, issuesFromZod } from '../../errors';
 import type { Detection, StreamingDetector } from '../types';
 
 const paramsSchema = z.strictObject({
@@ -18,6 +19,8 @@ const paramsSchema = z.strictObject({
   warmup: z.number().int().min(0).default(100),
   /** Points after a firing during which the score is halved: one page per incident. */
   refractory: z.number().int().min(0).default(100),
+  /** During the refractory period a point whose p-value is below this share of the page's p-value pages again. */
+  escalate: z.number().min(0).max(1).default(0.1),
   /** A score at or above this during the refractory period restarts it (the incident is still going on). */
   sustain: z.number().min(0).max(1).default(0.97),
 });
@@ -41,6 +44,11 @@ export interface KnnState {
   rpos: number;
   /** Ring of remembered contexts, `context` quantized bytes each. */
   mem: Uint8Array;
+  /**
+   * Byte sums of the older and newer half of each remembered context (derived, not encoded): the L1 distance is at
+   * least the sum of the halves' sum gaps, which skips most contexts unread.
+   */
+  sums: Int32Array;
   used: number;
   mpos: number;
   /** Counts of past nearest-neighbour distances by distance, halved when they reach 2×horizon. */
@@ -48,6 +56,8 @@ export interface KnnState {
   total: number;
   /** Points left in the refractory period. */
   cool: number;
+  /** p-value (1 − score) of the point that last paged. */
+  paged: number;
 }
 
 export interface EncodedKnnState {
@@ -64,6 +74,7 @@ export interface EncodedKnnState {
   hist: number[];
   total: number;
   cool: number;
+  paged: number;
 }
 
 function toBase64(bytes: Uint8Array): string {
@@ -88,13 +99,26 @@ const isCount = (x: unknown, max = Number.MAX_SAFE_INTEGER): x is number =>
 const isFiniteNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 
 export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState> {
-  const p = paramsSchema.parse(config.params ?? {});
+  const parsed = paramsSchema.safeParse(config.params ?? {});
+  if (!parsed.success) throw new ConfigError(issuesFromZod(parsed.error.issues, ['detectors', config.name, 'params']));
+  const p = parsed.data;
   const w = p.context;
   const R = w - 1;
   const warmup = Math.max(p.warmup, w);
   const threshold = config.scoreThreshold;
   // Scratch for the current context; the detector instance is shared by series but steps are synchronous.
   const ctx = new Uint8Array(w);
+
+  const half = w >> 1;
+
+  function setSums(sums: Int32Array, mem: Uint8Array, m: number): void {
+    let older = 0;
+    let newer = 0;
+    for (let j = 0; j < half; j++) older += mem[m * w + j] as number;
+    for (let j = half; j < w; j++) newer += mem[m * w + j] as number;
+    sums[2 * m] = older;
+    sums[2 * m + 1] = newer;
+  }
 
   function init(): KnnState {
     return {
@@ -105,29 +129,52 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
       recent: new Array<number>(R).fill(0),
       rpos: 0,
       mem: new Uint8Array(p.memory * w),
+      sums: new Int32Array(2 * p.memory),
       used: 0,
       mpos: 0,
       hist: new Array<number>(BINS).fill(0),
       total: 0,
       cool: 0,
+      paged: 1,
     };
   }
 
-  function level(s: KnnState, v: number): number {
-    const span = s.hi - s.lo;
-    const q = span > 0 ? Math.floor(((v - s.lo) / span) * p.levels) : 0;
-    const b = q + OFFSET;
-    return Math.max(0, Math.min(b, 255));
+  /** Fills `ctx` with the levels of the last R values and x, oldest first, in the frame [lo, hi]. */
+  function quantize(s: KnnState, lo: number, hi: number, x: number): void {
+    const scale = hi > lo ? p.levels / (hi - lo) : 0;
+    const rec = s.recent;
+    let i = s.rpos;
+    for (let j = 0; j <= R; j++) {
+      const v = j === R ? x : (rec[i] as number);
+      if (++i === R) i = 0;
+      const b = Math.floor((v - lo) * scale) + OFFSET;
+      ctx[j] = b < 0 ? 0 : Math.min(b, 255);
+    }
   }
 
-  /** Distance from the current context to its nearest remembered one (early abandon keeps it cheap), and where it is. */
-  function nearest(s: KnnState): { d: number; at: number } {
+  const memory = p.memory;
+  const tolerance = p.tolerance;
+  // Results of the last `nearest` call (module-level scratch: no allocation per point).
+  let nearD = 0;
+  let nearAt = -1;
+
+  /** Distance (beyond tolerance) from the current context to its nearest remembered one, and where that one is. */
+  function nearest(s: KnnState): void {
     const mem = s.mem;
-    let best = Number.POSITIVE_INFINITY;
+    const sums = s.sums;
+    let older = 0;
+    let newer = 0;
+    for (let j = 0; j < half; j++) older += ctx[j] as number;
+    for (let j = half; j < w; j++) newer += ctx[j] as number;
+    let best = 1 << 30;
     let at = -1;
     // Newest first: recent contexts are the likeliest neighbours, and a small bound early makes the abandon bite.
-    for (let k = 1; k <= s.used; k++) {
-      const m = (s.mpos - k + p.memory) % p.memory;
+    let m = s.mpos;
+    for (let k = 0; k < s.used; k++) {
+      m = m === 0 ? memory - 1 : m - 1;
+      const g1 = (sums[2 * m] as number) - older;
+      const g2 = (sums[2 * m + 1] as number) - newer;
+      if ((g1 < 0 ? -g1 : g1) + (g2 < 0 ? -g2 : g2) >= best) continue;
       const base = m * w;
       let dist = 0;
       for (let j = 0; j < w; j++) {
@@ -139,10 +186,11 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
         best = dist;
         at = m;
         // Within tolerance is as near as it gets: the score cannot change.
-        if (dist <= p.tolerance) break;
+        if (dist <= tolerance) break;
       }
     }
-    return { d: at < 0 ? 0 : Math.max(0, best - p.tolerance), at };
+    nearD = at < 0 ? 0 : Math.max(0, best - tolerance);
+    nearAt = at;
   }
 
   function step(s: KnnState, t: number, x: number, learn = true): Detection {
@@ -159,13 +207,15 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
     }
     const lo = s.n === 0 ? x : s.lo;
     const hi = s.n === 0 ? x : s.hi;
-    const frame = s.n === 0 ? { ...s, lo, hi } : s;
     // Oldest first: the ring from rpos, then x.
-    for (let j = 0; j < R; j++) ctx[j] = level(frame, s.recent[(s.rpos + j) % R] as number);
-    ctx[R] = level(frame, x);
+    quantize(s, lo, hi, x);
 
     const ready = s.n >= R;
-    const { d, at } = ready && s.used > 0 ? nearest(s) : { d: 0, at: -1 };
+    nearD = 0;
+    nearAt = -1;
+    if (ready && s.used > 0) nearest(s);
+    const d = nearD;
+    const at = nearAt;
     const bin = Math.min(BINS - 1, d);
     let score = 0;
     if (ready && s.n >= warmup && s.total > 0) {
@@ -174,7 +224,8 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
       for (let b = bin; b < BINS; b++) tail += s.hist[b] as number;
       score = 1 - (tail + 1) / (s.total + 1);
     }
-    const resting = s.cool > 0;
+    // Inside an incident, repeats are damped below any useful threshold unless markedly more extreme.
+    const resting = s.cool > 0 && 1 - score >= s.paged * p.escalate;
     const out = resting ? score / 2 : score;
     const anomalous = out >= threshold;
     const outside = x > hi || x < lo;
@@ -190,6 +241,7 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
     if (learn) {
       if (s.cool > 0) s.cool--;
       if (anomalous || (resting && score >= p.sustain)) s.cool = p.refractory;
+      if (anomalous) s.paged = 1 - score;
       if (ready) {
         s.hist[bin] = (s.hist[bin] as number) + 1;
         s.total++;
@@ -203,6 +255,7 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
         }
         if (s.used === 0 || d > 0) {
           s.mem.set(ctx, s.mpos * w);
+          setSums(s.sums, s.mem, s.mpos);
           s.mpos = (s.mpos + 1) % p.memory;
           if (s.used < p.memory) s.used++;
         }
@@ -242,6 +295,7 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
       hist: [...s.hist],
       total: s.total,
       cool: s.cool,
+      paged: s.paged,
     };
   }
 
@@ -256,11 +310,14 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
     if (!Array.isArray(e.hist) || e.hist.length !== BINS || !e.hist.every((c) => isCount(c))) return undefined;
     if (!isCount(e.total) || e.hist.reduce((a, c) => a + c, 0) !== e.total || !isCount(e.cool, p.refractory))
       return undefined;
+    if (!isFiniteNumber(e.paged) || e.paged < 0 || e.paged > 1) return undefined;
     if (typeof e.mem !== 'string') return undefined;
     const bytes = fromBase64(e.mem);
     if (!bytes || bytes.length !== e.used * w) return undefined;
     const mem = new Uint8Array(p.memory * w);
     mem.set(bytes);
+    const sums = new Int32Array(2 * p.memory);
+    for (let m = 0; m < e.used; m++) setSums(sums, mem, m);
     return {
       n: e.n,
       last: e.last ?? null,
@@ -269,11 +326,13 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
       recent: [...e.recent],
       rpos: e.rpos,
       mem,
+      sums,
       used: e.used,
       mpos: e.mpos,
       hist: [...e.hist],
       total: e.total,
       cool: e.cool,
+      paged: e.paged,
     };
   }
 
