@@ -7,8 +7,17 @@ import { type BudgetState, budgetCounts, budgetStateKey, updateBudget } from '..
 import type { Budget } from '../core/genai/config';
 import { deriveSignals } from '../core/genai/signals';
 import { decodeCloudWatchLogsEvent, isCloudWatchLogsEvent } from '../core/metrics/emf';
-import { encodeSeriesState, evaluateSeries, selectDetector, seriesLabels } from '../core/metrics/evaluate';
+import {
+  type SeriesState as EvaluatedState,
+  encodeSeriesState,
+  evaluateSeries,
+  selectDetector,
+  seriesLabels,
+} from '../core/metrics/evaluate';
 import { type MetricPoint, parsePointBatch, seriesKey } from '../core/metrics/points';
+import { checkSchemaViolations, type IngestSource } from '../core/quality/schema-violations';
+import { checkSeries } from '../core/quality/series';
+import { seriesMeta } from '../core/quality/stale';
 import { errorResult, type HttpEvent, header, isHttpEvent, json, jsonBody } from '../lib/http';
 import { withObservability } from '../lib/middleware';
 import { count } from '../lib/observability';
@@ -27,6 +36,7 @@ export interface MetricsOutcome {
 
 interface SeriesGroup {
   key: string;
+  /** The series' points in arrival order (data-quality checks judge order against earlier batches). */
   points: MetricPoint[];
   /** SQS message ids whose points are in this series (a failure fails them all). */
   owners: Set<string>;
@@ -73,7 +83,6 @@ export function groupForDetection(points: { point: MetricPoint; owner?: string }
     g.points.push(point);
     if (owner) g.owners.add(owner);
   }
-  for (const g of groups.values()) g.points.sort((a, b) => a.t - b.t);
   return [...groups.values()];
 }
 
@@ -89,33 +98,78 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>
 }
 
 export function makeHandler(rt: Runtime) {
-  /** One state read and one conditional write per series per batch; on a lost race, reload and replay. */
-  async function detectSeries(group: SeriesGroup, correlationId: string): Promise<Alert[]> {
+  /**
+   * One state read and one conditional write per series per batch; on a lost race, reload and replay.
+   * Data-quality checks run first (order, duplicates, gaps, scale, stale) and hand the detector clean points.
+   */
+  async function detectSeries(
+    group: SeriesGroup,
+    correlationId: string,
+    isRedelivered?: (p: MetricPoint) => boolean,
+  ): Promise<Alert[]> {
     const first = group.points[0];
     if (!first) return [];
-    const detector = selectDetector(rt.config.detectors, seriesLabels(first));
-    if (!detector) {
-      count(rt.metrics, 'PointsWithoutDetector', group.points.length);
-      return [];
-    }
+    const labels = seriesLabels(first);
+    const detector = selectDetector(rt.config.detectors, labels);
+    if (!detector) count(rt.metrics, 'PointsWithoutDetector', group.points.length);
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const prior = await rt.store.getSeriesState(group.key);
-      const outcome = evaluateSeries(group.points, prior?.state, detector, { exclusions: rt.config.exclusions });
-      if (outcome.rebuilt) {
-        rt.logger.warn('stored detector state unusable; started a fresh baseline', { series: group.key });
-        count(rt.metrics, 'SeriesStateRebuilt');
+      const priorState = prior?.state as Partial<EvaluatedState> | undefined;
+      const nowMs = rt.clock.now().getTime();
+      const quality = checkSeries(priorState?.extra?.quality, group.points, labels, rt.config.quality, nowMs, {
+        ...(prior?.staleSince ? { staleSince: prior.staleSince } : {}),
+        ...(isRedelivered ? { isRedelivered } : {}),
+      });
+      if (quality.replay) {
+        count(rt.metrics, 'BatchesReplayed');
+        return [];
       }
-      if (outcome.versionReset) count(rt.metrics, 'SeriesVersionResets');
-      count(rt.metrics, 'PointsAlreadySeen', outcome.skipped);
-      count(rt.metrics, 'PointsExcluded', outcome.excluded);
-      if (outcome.processed === 0 && prior) return [];
+      for (const f of quality.findings) count(rt.metrics, `Quality_${f.check}`, f.count);
+      if (quality.rebuilt) rt.logger.warn('stored quality state unusable; started afresh', { series: group.key });
+      const alerts: Alert[] = [...quality.alerts];
+      let stored: unknown;
+      if (detector) {
+        const outcome = evaluateSeries(quality.accepted, prior?.state, detector, { exclusions: rt.config.exclusions });
+        if (outcome.rebuilt && prior) {
+          rt.logger.warn('stored detector state unusable; started a fresh baseline', { series: group.key });
+          count(rt.metrics, 'SeriesStateRebuilt');
+        }
+        if (outcome.versionReset) count(rt.metrics, 'SeriesVersionResets');
+        count(rt.metrics, 'PointsAlreadySeen', outcome.skipped);
+        count(rt.metrics, 'PointsExcluded', outcome.excluded);
+        outcome.state.extra = { ...(outcome.state.extra ?? {}), quality: quality.state };
+        alerts.push(...outcome.alerts);
+        stored = encodeSeriesState(outcome.state, detector);
+      } else {
+        stored = { ...(priorState ?? {}), extra: { ...(priorState?.extra ?? {}), quality: quality.state } };
+      }
       // Alerts go out before the state is saved: a crash in between repeats them, and dispatch dedups.
-      if (outcome.alerts.length) await rt.bus.publish(alertEvents(outcome.alerts, 'detector', correlationId));
-      const stored = encodeSeriesState(outcome.state, detector);
-      if (await rt.store.putSeriesState(group.key, stored, prior?.version ?? 0)) return outcome.alerts;
+      if (alerts.length) await rt.bus.publish(alertEvents(alerts, 'detector', correlationId));
+      const meta = seriesMeta(quality.state, labels, rt.config.quality);
+      if (await rt.store.putSeriesState(group.key, stored, prior?.version ?? 0, meta)) return alerts;
       count(rt.metrics, 'SeriesStateConflicts');
     }
     throw new DependencyError(`series ${group.key}: state kept changing under us (${MAX_CONFLICT_RETRIES} conflicts)`);
+  }
+
+  /** Per-source schema-violation accounting (MetricSchemaViolations), one small item per source. */
+  async function checkSource(source: IngestSource, rejected: Issue[], accepted: number, correlationId: string) {
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const prior = await rt.store.getSourceState(source);
+      const r = checkSchemaViolations(
+        prior?.state,
+        source,
+        rejected,
+        accepted,
+        rt.config.quality,
+        rt.clock.now().getTime(),
+      );
+      if (r.alert) await rt.bus.publish(alertEvents([r.alert], 'quality', correlationId));
+      if (!r.changed) return;
+      if (await rt.store.putSourceState(source, r.state, prior?.version ?? 0)) return;
+    }
+    // Losing this count is not worth failing accepted points over; the next batch counts again.
+    rt.logger.warn('schema-violation accounting kept conflicting', { source });
   }
 
   /** One budget: one state read and one conditional write per batch, replayed on a lost race. */
@@ -144,7 +198,7 @@ export function makeHandler(rt: Runtime) {
   }
 
   /** Runs every series of the batch; failures are collected per series so the rest of the batch still lands. */
-  async function detectAll(groups: SeriesGroup[], correlationId: string) {
+  async function detectAll(groups: SeriesGroup[], correlationId: string, isRedelivered?: (p: MetricPoint) => boolean) {
     const alerts: Alert[] = [];
     const failed: { group: SeriesGroup; error: RunwatchError }[] = [];
     const everything = groups.flatMap((g) => g.points);
@@ -167,7 +221,7 @@ export function makeHandler(rt: Runtime) {
     }
     await pool(groups, CONCURRENCY, async (group) => {
       try {
-        alerts.push(...(await detectSeries(group, correlationId)));
+        alerts.push(...(await detectSeries(group, correlationId, isRedelivered)));
       } catch (e) {
         const error =
           e instanceof RunwatchError ? e : new DependencyError(`series ${group.key}: ${(e as Error).message}`, e);
@@ -204,6 +258,7 @@ export function makeHandler(rt: Runtime) {
     rt.logger.setCorrelationId(correlationId);
     try {
       const { points, rejected } = parse(jsonBody(event), 'http');
+      await checkSource('http', rejected, points.length, correlationId);
       const groups = groupForDetection(
         withSignals(
           points.map((point) => ({ point })),
@@ -216,8 +271,10 @@ export function makeHandler(rt: Runtime) {
       if (retry) throw retry.error;
       return json(202, summarize(points.length, rejected, groups.length, alerts));
     } catch (e) {
-      if (e instanceof ValidationError) count(rt.metrics, 'BatchesRejected');
-      else rt.logger.error('metrics batch failed', e as Error);
+      if (e instanceof ValidationError) {
+        count(rt.metrics, 'BatchesRejected');
+        await checkSource('http', e.issues, 0, correlationId).catch(() => undefined);
+      } else rt.logger.error('metrics batch failed', e as Error);
       return errorResult(e, context.awsRequestId);
     }
   }
@@ -226,6 +283,9 @@ export function makeHandler(rt: Runtime) {
   async function onSqs(event: SQSEvent): Promise<SQSBatchResponse> {
     const failures = new Set<string>();
     const owned: { point: MetricPoint; owner: string }[] = [];
+    const rejectedAll: Issue[] = [];
+    // Points of a message SQS delivers again: the quality checks drop their copies quietly.
+    const redelivered = new WeakSet<MetricPoint>();
     for (const record of event.Records) {
       try {
         let body: unknown;
@@ -234,9 +294,15 @@ export function makeHandler(rt: Runtime) {
         } catch {
           throw new ValidationError('SQS message is not JSON', [{ path: 'body', message: 'not valid JSON' }]);
         }
-        for (const point of parse(body, `sqs:${record.messageId}`).points)
+        const again = Number(record.attributes?.ApproximateReceiveCount ?? '1') > 1;
+        const parsed = parse(body, `sqs:${record.messageId}`);
+        rejectedAll.push(...parsed.rejected);
+        for (const point of parsed.points) {
           owned.push({ point, owner: record.messageId });
+          if (again) redelivered.add(point);
+        }
       } catch (e) {
+        if (e instanceof ValidationError) rejectedAll.push(...e.issues);
         // Poison: reported as failed so SQS retries it alone and finally moves it to the DLQ.
         count(rt.metrics, 'BatchesRejected');
         const reason = e instanceof ValidationError ? describeIssues(e.issues) : (e as Error).message;
@@ -246,7 +312,10 @@ export function makeHandler(rt: Runtime) {
     }
     const correlationId = event.Records[0]?.messageId ?? 'sqs';
     rt.logger.setCorrelationId(correlationId);
-    const { failed } = await detectAll(groupForDetection(withSignals(owned, rt.config.genai)), correlationId);
+    await checkSource('sqs', rejectedAll, owned.length, correlationId);
+    const { failed } = await detectAll(groupForDetection(withSignals(owned, rt.config.genai)), correlationId, (p) =>
+      redelivered.has(p),
+    );
     for (const f of failed) for (const owner of f.group.owners) failures.add(owner);
     return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })) };
   }
@@ -261,6 +330,7 @@ export function makeHandler(rt: Runtime) {
       rt.logger.warn('EMF lines rejected', { logGroup: decoded.logGroup, rejected: decoded.rejected.slice(0, 20) });
     }
     count(rt.metrics, 'PointsAccepted', decoded.points.length);
+    await checkSource('logs', decoded.rejected, decoded.points.length, context.awsRequestId);
     const groups = groupForDetection(
       withSignals(
         decoded.points.map((point) => ({ point })),
