@@ -21,10 +21,10 @@ export interface DemoPoint {
 }
 
 /**
- * Sixty minutes of Bedrock-style runtime metrics for one model at one-minute resolution, ending at `end`;
+ * Six hours of Bedrock-style runtime metrics for one model at one-minute resolution, ending at `end`;
  * the last three minutes carry a latency spike and a burst of server errors.
  */
-export function demoUsage(end: Date, minutes = 60, spikeMinutes = 3): DemoPoint[] {
+export function demoUsage(end: Date, minutes = 360, spikeMinutes = 3): DemoPoint[] {
   const rand = noise(42);
   const dims = { ModelId: 'anthropic.claude-3-5-sonnet-20240620-v1:0', service: 'genai-chat' };
   const points: DemoPoint[] = [];
@@ -101,6 +101,20 @@ export async function playDemo(stack: LocalStack, say: (line: string) => void, n
   );
   const metrics = await post(stack, '/v1/metrics', { points });
   say(`  ← ${metrics.status} ${JSON.stringify(metrics.json)}`);
+  // Garbage in: late points and malformed points get their own data-quality alerts instead of poisoning the model.
+  const late = points.filter((p) => p.metric === 'InvocationLatency').slice(-60, -55);
+  say(`▶ POST /v1/metrics: ${late.length} InvocationLatency points again, an hour late (out of order)`);
+  const lateRes = await post(stack, '/v1/metrics', { points: late.map((p) => ({ ...p, value: p.value + 1 })) });
+  say(`  ← ${lateRes.status} ${JSON.stringify(lateRes.json)}`);
+  const broken = Array.from({ length: 12 }, (_, i) => ({
+    metric: 'InvocationLatency',
+    dimensions: { ModelId: 'anthropic.claude-3-5-sonnet-20240620-v1:0', service: 'genai-chat' },
+    timestamp: now.toISOString(),
+    value: i % 2 ? 'NaN' : null,
+  }));
+  say(`▶ POST /v1/metrics: ${broken.length} malformed points (value "NaN" / null)`);
+  const brokenRes = await post(stack, '/v1/metrics', { points: broken });
+  say(`  ← ${brokenRes.status} ${JSON.stringify(brokenRes.json).slice(0, 200)}…`);
   for (const event of demoEvents(now)) {
     say(`▶ POST /v1/events: ${event.name}`);
     const r = await post(stack, '/v1/events', event.body);

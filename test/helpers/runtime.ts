@@ -6,7 +6,7 @@ import type { APIGatewayProxyEventV2, Context, SQSEvent, SQSRecord } from 'aws-l
 import { DynamoDbStore } from '../../functions/adapters/aws/dynamodb-store';
 import { ensureTable } from '../../functions/adapters/aws/table-definition';
 import { parseConfig } from '../../functions/core/config/load';
-import type { Config, Receiver } from '../../functions/core/config/schema';
+import { type Config, detectorSchema, type Receiver } from '../../functions/core/config/schema';
 import { RunwatchError } from '../../functions/core/errors';
 import { createLogger, createMetrics } from '../../functions/lib/observability';
 import type { Runtime } from '../../functions/lib/runtime';
@@ -301,6 +301,25 @@ let tables = 0;
 
 export function repoConfig(): Config {
   return parseConfig(readFileSync(join(ROOT, 'runwatch.yml'), 'utf8'));
+}
+
+/**
+ * The repository's config with its first detector swapped for the rolling median/MAD baseline: handler tests
+ * that inspect the stored model (a window of values) stay independent of which engine runwatch.yml ships.
+ */
+export function baselineConfig(): Config {
+  const config = repoConfig();
+  const [first, ...rest] = config.detectors;
+  const baseline = detectorSchema.parse({
+    name: first?.name ?? 'genai-usage',
+    match: first?.match ?? {},
+    kind: 'robust-baseline',
+    window: 60,
+    minPoints: 20,
+    threshold: 6,
+    severity: first?.severity ?? 'warning',
+  });
+  return { ...config, detectors: [baseline, ...rest] };
 }
 
 /** A Runtime over a fresh table of a shared in-process dynalite; call stopTestDynalite() in afterAll. */

@@ -31,7 +31,10 @@ export const pointSchema = z.strictObject({
     ],
     { message: 'must be an ISO-8601 time with a zone (2026-11-27T10:00:00Z) or epoch milliseconds' },
   ),
-  value: z.number({ message: 'must be a number' }).refine(Number.isFinite, 'must be a finite number'),
+  value: z.number({
+    error: (issue) =>
+      typeof issue.input === 'number' ? `must be a finite number (got ${issue.input})` : 'must be a number',
+  }),
   unit: z.string().max(64).optional(),
 });
 

@@ -11,6 +11,7 @@ import { seriesKey } from '../../../functions/core/metrics/points';
 import { makeHandler } from '../../../functions/ingest-metrics/make-handler';
 import type { Store } from '../../../functions/ports';
 import {
+  baselineConfig,
   bodyOf,
   context,
   httpEvent,
@@ -64,7 +65,7 @@ describe('ingest-metrics handler', () => {
   let handler: ReturnType<typeof makeHandler>;
 
   beforeEach(async () => {
-    rt = await makeTestRuntime();
+    rt = await makeTestRuntime({ config: baselineConfig() });
     handler = makeHandler(rt.forFunction('ingest-metrics'));
   });
 
@@ -219,7 +220,7 @@ describe('ingest-metrics handler', () => {
           return typeof value === 'function' ? value.bind(target) : value;
         },
       });
-    rt = await makeTestRuntime({ wrapStore: gate });
+    rt = await makeTestRuntime({ wrapStore: gate, config: baselineConfig() });
     // Two warm containers of the same function.
     const one = makeHandler(rt.forFunction('ingest-metrics'));
     const two = makeHandler(rt.forFunction('ingest-metrics'));

@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { batchDigest } from '../../../functions/core/quality/series';
 import { makeHandler } from '../../../functions/ingest-metrics/make-handler';
-import { bodyOf, context, httpEvent, makeTestRuntime, stopTestDynalite } from '../../helpers/runtime';
+import { baselineConfig, bodyOf, context, httpEvent, makeTestRuntime, stopTestDynalite } from '../../helpers/runtime';
 
 afterAll(stopTestDynalite);
 
@@ -12,7 +12,7 @@ const KEY = 'QueueDepth{service=chat-api}';
 describe('ingest-metrics under concurrency', () => {
   it('six containers racing on one series: the stored model holds exactly the committed batches', async () => {
     // Prepare: batch i carries minutes [10i, 10i+10) with value = minute, so the stored window says who landed.
-    const rt = await makeTestRuntime();
+    const rt = await makeTestRuntime({ config: baselineConfig() });
     const containers = Array.from({ length: 6 }, () => makeHandler(rt.forFunction('ingest-metrics')));
     const batches = containers.map((_, i) =>
       Array.from({ length: 10 }, (_, j) => ({
