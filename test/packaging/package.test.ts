@@ -90,6 +90,7 @@ const FUNCTIONS = [
   'ingest-events',
   'ingest-metrics',
   'poll-metrics',
+  'watchdog',
   'dispatch',
   'remediate',
   'runbook-events',
@@ -253,7 +254,10 @@ describe('packaged functions', () => {
 
   it('runs poll-metrics every 5 minutes with the metrics queue URL, retries and a dead-letter queue', () => {
     // Act
-    const schedules = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties['ScheduleExpression'] !== undefined);
+    const schedules = ofType('AWS::Events::Rule').filter(
+      ([, r]) =>
+        r.Properties['ScheduleExpression'] !== undefined && r.Properties['Name'] === `runwatch-${STAGE}-poll-metrics`,
+    );
     const env = (lambdaFor('poll-metrics').Properties['Environment'] as { Variables: Json }).Variables;
 
     // Assess
@@ -304,6 +308,7 @@ describe('IAM', () => {
     ],
     ['api', ['dynamodb', 'events:PutEvents']],
     ['poll-metrics', ['cloudwatch:GetMetricData', 'sqs:SendMessage']],
+    ['watchdog', ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'events:PutEvents']],
   ])('the %s role allows exactly what the function needs', (fn, needs) => {
     // Prepare: shorthand groups expand to the actions every consumer of that kind needs.
     const groups: Record<string, string[]> = {
@@ -469,7 +474,7 @@ describe('state, queues and rules', () => {
     );
 
     // Assess
-    expect(rules.length).toBe(10);
+    expect(rules.length).toBe(11);
     for (const [id, rule] of rules) {
       for (const target of rule.Properties['Targets'] as Json[]) {
         expect(target['RetryPolicy']).toBeDefined();
