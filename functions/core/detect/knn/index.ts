@@ -23,6 +23,8 @@ const paramsSchema = z.strictObject({
   escalate: z.number().min(0).max(1).default(0.1),
   /** A score at or above this during the refractory period restarts it (the incident is still going on). */
   sustain: z.number().min(0).max(1).default(0.97),
+  /** Factor on the p-value of a point outside the range seen so far (1 = no extra weight). */
+  outside: z.number().gt(0).max(1).default(0.3),
 });
 export type KnnParams = z.infer<typeof paramsSchema>;
 
@@ -220,9 +222,13 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
     let score = 0;
     if (ready && s.n >= warmup && s.total > 0) {
       // Conformal p-value: the share of past distances at least as large as this one.
-      let tail = 0;
-      for (let b = bin; b < BINS; b++) tail += s.hist[b] as number;
-      score = 1 - (tail + 1) / (s.total + 1);
+      // Counted from below: most points sit in the lowest bins, so this is usually a few additions.
+      let below = 0;
+      for (let b = 0; b < bin; b++) below += s.hist[b] as number;
+      let pValue = (s.total - below + 1) / (s.total + 1);
+      // A value beyond everything seen so far is stronger evidence than a new shape inside the range.
+      if (x > hi || x < lo) pValue *= p.outside;
+      score = 1 - pValue;
     }
     // Inside an incident, repeats are damped below any useful threshold unless markedly more extreme.
     const resting = s.cool > 0 && 1 - score >= s.paged * p.escalate;

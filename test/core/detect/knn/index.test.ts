@@ -195,6 +195,7 @@ describe('knn detector: streaming contract', () => {
   it('rejects unknown or out-of-range params with a ConfigError naming the path', () => {
     // Act / Assess
     expect(() => knnDetector(config({ memory: 1 }))).toThrow(ConfigError);
+    expect(() => knnDetector(config({ outside: 0 }))).toThrow(ConfigError);
     expect(() => knnDetector(config({ memroy: 64 }))).toThrow(/detectors\.knn-test\.params/);
   });
 });
@@ -259,6 +260,19 @@ describe('knn detector: what it catches', () => {
     const at = EVENT + firstFiring(detections, EVENT);
     expect(at - EVENT).toBeLessThanOrEqual(20);
     expect(detections[at]?.component).toBe('novel-pattern');
+  });
+
+  it('scores a value beyond the range seen so far above the same novelty inside the range', () => {
+    // Prepare: one spike far outside the daily band, judged once with and once without the extra weight
+    const values = daily(EVENT + 10).map((v, i) => (i === EVENT ? v + 50 : v));
+
+    // Act
+    const weighted = run(values)[EVENT];
+    const plain = run(values, { outside: 1 })[EVENT];
+
+    // Assess: the p-value shrinks by the configured factor (0.3 by default)
+    expect(weighted?.component).toBe('out-of-range');
+    expect(1 - (weighted?.score as number)).toBeCloseTo(0.3 * (1 - (plain?.score as number)), 12);
   });
 
   it('pages once per incident: the refractory period holds back repeats of a sustained change', () => {
