@@ -25,6 +25,7 @@ import { loadConfigFile, notifierFactory } from '../../functions/lib/wiring';
 import type { Clock } from '../../functions/ports';
 import { makeHandler as makeRemediate } from '../../functions/remediate/make-handler';
 import { makeHandler as makeRunbookEvents } from '../../functions/runbook-events/make-handler';
+import { makeHandler as makeWatchdog } from '../../functions/watchdog/make-handler';
 import { startHttpServer } from './http-server';
 import { lambdaContext } from './lambda-context';
 import { runbookValidator } from './runbook-validator';
@@ -46,6 +47,8 @@ export interface LocalStackOptions {
   color?: boolean;
   /** Delay between simulated SSM status changes. */
   stepMs?: number;
+  /** How often the watchdog (dead man's switch) runs, as its 5-minute schedule does in AWS; 0 turns it off. */
+  watchdogEveryMs?: number;
   clock?: Clock;
 }
 
@@ -161,6 +164,29 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     makeRunbookEvents(runtime('runbook-events'), { documentPrefix: 'runwatch-local-' }),
   );
   runbookEvents = async (event) => runbookEventsHandler(event);
+  const watchdog = invoke('watchdog', makeWatchdog(runtime('watchdog')));
+  const scheduled = () => ({
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: ACCOUNT,
+    time: clock
+      .now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z'),
+    region: REGION,
+    resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/runwatch-local-watchdog`],
+    detail: {},
+  });
+  const every = options.watchdogEveryMs ?? 60_000;
+  const watchdogTimer =
+    every > 0
+      ? setInterval(() => {
+          watchdog(scheduled()).catch((e: unknown) => say(`[local] watchdog failed: ${(e as Error).message}`));
+        }, every)
+      : undefined;
+  watchdogTimer?.unref();
 
   // The rules of serverless.yml's custom bus, as queues in front of their consumers.
   bus.subscribe({ name: 'alerts', detailTypes: [DetailType.alert], deliver: (e: SQSEvent) => dispatch(e) });
@@ -202,6 +228,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       throw new Error(`local stack did not settle within ${timeoutMs} ms`);
     },
     async stop() {
+      if (watchdogTimer) clearInterval(watchdogTimer);
       executor.close();
       bus.close();
       await closeServer(server);
