@@ -9,6 +9,7 @@ import { DERIVED_LABEL } from './signals';
 const HOUR_MS = 3_600_000;
 /** Series remembered for redelivery detection; a budget over more series forgets the oldest first. */
 export const MAX_SEEN_SERIES = 500;
+const MAX_DATE_MS = 8.64e15;
 
 /** What one budget keeps between batches (one small item, typically well under 1 KB plus ~60 B per series). */
 export interface BudgetState {
@@ -155,7 +156,8 @@ export function updateBudget(
   let forecastMs: number | undefined;
   if (remaining <= 0) forecastMs = nowMs;
   else if (burnRatePerHour > 0) forecastMs = nowMs + (remaining / burnRatePerHour) * HOUR_MS;
-  if (forecastMs !== undefined && !Number.isFinite(forecastMs)) forecastMs = undefined;
+  // A trickle of spend forecasts past the end of representable time (Date's ±8.64e15 ms): that is "never".
+  if (forecastMs !== undefined && !(Math.abs(forecastMs) <= MAX_DATE_MS)) forecastMs = undefined;
   const firing = remaining <= 0 || (forecastMs !== undefined && forecastMs < end);
 
   const nowIso = new Date(nowMs).toISOString();
