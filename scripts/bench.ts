@@ -1,62 +1,212 @@
-// `npm run bench`: throughput of the hot pure paths — the detector per point and event normalization per event.
-import { readdirSync, readFileSync } from 'node:fs';
+// `npm run bench`: the detector's points/s on one core, and the whole ingest path per point as a ratio to JSON.parse.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { initialState, step } from '../functions/core/detect/robust-baseline';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { MemoryStore } from '../functions/adapters/local/memory-store';
+import { createDetector } from '../functions/core/detect';
 import { normalizeEvent } from '../functions/core/events';
+import { selectDetector } from '../functions/core/metrics/evaluate';
 import { parsePointBatch } from '../functions/core/metrics/points';
+import { makeHandler } from '../functions/ingest-metrics/make-handler';
+import { createLogger, createMetrics } from '../functions/lib/observability';
+import type { Runtime } from '../functions/lib/runtime';
+import { loadConfigFile } from '../functions/lib/wiring';
+
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
 const ROOT = resolve(__dirname, '..');
+const config = loadConfigFile(join(ROOT, 'runwatch.yml'));
 
-function measure(label: string, unit: string, n: number, fn: () => void, rounds = 5): void {
-  fn(); // warm-up
-  const rates: number[] = [];
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? 0;
+}
+
+function timeIt(fn: () => void, rounds = 7): number {
+  fn();
+  const times: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const t0 = process.hrtime.bigint();
     fn();
-    const s = Number(process.hrtime.bigint() - t0) / 1e9;
-    rates.push(n / s);
+    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
   }
-  rates.sort((a, b) => a - b);
-  const median = rates[Math.floor(rates.length / 2)] ?? 0;
+  return median(times);
+}
+
+async function timeAsync(fn: () => Promise<void>, rounds = 7): Promise<number> {
+  await fn();
+  const times: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return median(times);
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const row = (label: string, value: string) => console.log(`${label.padEnd(62)} ${value}`);
+
+// ---- 1. The configured detector, one core, over the NAB series (or a synthetic set when NAB is absent) -------------
+function nabSeries(): { t: number[]; x: number[] }[] {
+  const dir = resolve(ROOT, '..', 'shared', 'nab', 'data');
+  const out: { t: number[]; x: number[] }[] = [];
+  if (!existsSync(dir)) {
+    for (let s = 0; s < 20; s++) {
+      const t: number[] = [];
+      const x: number[] = [];
+      for (let i = 0; i < 12_000; i++) {
+        t.push(1_700_000_000_000 + i * 300_000);
+        x.push(100 + 20 * Math.sin(i / 40 + s) + ((i * 7919 + s) % 13) + (i % 4001 === 0 ? 300 : 0));
+      }
+      out.push({ t, x });
+    }
+    return out;
+  }
+  const walk = (d: string): string[] =>
+    readdirSync(d).flatMap((e) =>
+      statSync(join(d, e)).isDirectory() ? walk(join(d, e)) : e.endsWith('.csv') ? [join(d, e)] : [],
+    );
+  for (const file of walk(dir)) {
+    const t: number[] = [];
+    const x: number[] = [];
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const c = line.indexOf(',');
+      if (c < 0) continue;
+      t.push(Date.parse(`${line.slice(0, c).replace(' ', 'T')}Z`));
+      x.push(Number(line.slice(c + 1)));
+    }
+    out.push({ t, x });
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const detectorConfig = selectDetector(config.detectors, { metric: 'bench' });
+  if (!detectorConfig) throw new Error('runwatch.yml has no detector for metric=bench');
+  const detector = createDetector(detectorConfig);
+  const series = nabSeries();
+  const total = series.reduce((n, s) => n + s.x.length, 0);
+  const detectSeconds = timeIt(() => {
+    for (const s of series) {
+      const state = detector.init();
+      for (let i = 0; i < s.x.length; i++) detector.step(state, s.t[i] as number, s.x[i] as number);
+    }
+  }, 5);
+  let stateBytes = 0;
+  for (const s of series) {
+    const state = detector.init();
+    for (let i = 0; i < s.x.length; i++) detector.step(state, s.t[i] as number, s.x[i] as number);
+    stateBytes = Math.max(stateBytes, Buffer.byteLength(JSON.stringify(detector.encode(state))));
+  }
   console.log(
-    `${label.padEnd(44)} ${Math.round(median).toLocaleString('en-US').padStart(12)} ${unit}/s (median of ${rounds})`,
+    `detector: ${detectorConfig.kind} (${detectorConfig.name} in runwatch.yml), ${series.length} series, ${fmt(total)} points`,
+  );
+  row('detector points/s, one core (median of 5)', `${fmt(total / detectSeconds)}`);
+  row('largest encoded state after a whole series (JSON bytes)', `${fmt(stateBytes)}`);
+
+  // ---- 2. The whole ingest path vs JSON.parse of the same batches ------------------------------------------------
+  for (const variant of ['custom', 'bedrock'] as const) {
+    const SERIES = 20;
+    const PER_SERIES = 50;
+    const BATCHES = 40;
+    const bodies: string[] = [];
+    for (let b = 0; b < BATCHES; b++) {
+      const points = [];
+      for (let s = 0; s < SERIES; s++) {
+        const metric =
+          variant === 'custom'
+            ? `QueueDepth${s}`
+            : (['Invocations', 'InputTokenCount', 'OutputTokenCount', 'InvocationLatency', 'InvocationServerErrors'][
+                s % 5
+              ] as string);
+        const dims =
+          variant === 'custom'
+            ? { service: 'chat-api', region: 'us-east-1' }
+            : { ModelId: `anthropic.claude-3-haiku-20240307-v1:0`, service: `svc-${Math.floor(s / 5)}` };
+        for (let i = 0; i < PER_SERIES; i++) {
+          const minute = b * PER_SERIES + i;
+          points.push({
+            metric,
+            dimensions: dims,
+            timestamp: new Date(Date.UTC(2026, 10, 27) + minute * 60_000).toISOString(),
+            value: 100 + 10 * Math.sin(minute / 30 + s) + (minute % 7),
+          });
+        }
+      }
+      bodies.push(JSON.stringify({ points }));
+    }
+    const points = SERIES * PER_SERIES * BATCHES;
+    const parseSeconds = timeIt(() => {
+      for (const body of bodies) JSON.parse(body);
+    });
+    const validateSeconds = timeIt(() => {
+      for (const body of bodies) parsePointBatch(JSON.parse(body));
+    });
+    let published = 0;
+    const ingestSeconds = await timeAsync(async () => {
+      // A fresh store each round: every round replays the same 40 batches from empty state.
+      const store = new MemoryStore();
+      let now = Date.UTC(2026, 10, 27, 12);
+      const rt: Runtime = {
+        stage: 'bench',
+        config,
+        store,
+        bus: {
+          async publish(events) {
+            published += events.length;
+          },
+        },
+        executor: { start: async () => ({ ssmExecutionId: 'x' }) },
+        notifiersFor: () => [],
+        clock: { now: () => new Date(now) },
+        newId: () => 'id',
+        logger: createLogger('bench'),
+        metrics: createMetrics('bench'),
+      };
+      const handler = makeHandler(rt);
+      for (const body of bodies) {
+        now += PER_SERIES * 60_000;
+        const event = {
+          version: '2.0',
+          requestContext: { http: { method: 'POST' }, requestId: 'r' },
+          rawPath: '/v1/metrics',
+          headers: {},
+          body,
+        } as unknown as APIGatewayProxyEventV2;
+        const res = (await handler(event, { awsRequestId: 'bench' } as Context)) as { statusCode: number };
+        if (res.statusCode !== 202) throw new Error(`ingest answered ${res.statusCode}`);
+      }
+    }, 5);
+    console.log(
+      `\ningest path (${variant} series): ${BATCHES} batches × ${SERIES} series × ${PER_SERIES} points, in-memory store`,
+    );
+    row('JSON.parse alone, ns/point', `${((1e9 * parseSeconds) / points).toFixed(0)}`);
+    row('JSON.parse + validation, ns/point', `${((1e9 * validateSeconds) / points).toFixed(0)}`);
+    row(
+      'whole ingest path (parse, quality, state load, detect, save, alerts), ns/point',
+      `${((1e9 * ingestSeconds) / points).toFixed(0)}`,
+    );
+    row('ratio of the ingest path to JSON.parse', `${(ingestSeconds / parseSeconds).toFixed(2)}×`);
+  }
+
+  // ---- 3. Failure-event normalization --------------------------------------------------------------------------------
+  const samples = readdirSync(join(ROOT, 'events'))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(ROOT, 'events', f), 'utf8')));
+  const normSeconds = timeIt(() => {
+    for (let i = 0; i < 1000; i++)
+      for (const s of samples) normalizeEvent(s, { receivedAt: '2026-11-27T00:00:00.000Z' });
+  }, 5);
+  console.log('');
+  row(
+    `normalizeEvent over the ${samples.length} samples in events/, events/s`,
+    fmt((1000 * samples.length) / normSeconds),
   );
 }
 
-// 1. The detector over a noisy series with spikes (window 60, as runwatch.yml configures it).
-const N = 200_000;
-const series = Array.from(
-  { length: N },
-  (_, i) => 100 + 10 * Math.sin(i / 50) + (i % 997 === 0 ? 80 : (i * 7919) % 13),
-);
-measure('robust-baseline detector (window 60)', 'points', N, () => {
-  const state = initialState();
-  for (let i = 0; i < N; i++)
-    step(state, i * 60_000, series[i] as number, { window: 60, minPoints: 20, threshold: 6, direction: 'both' });
-});
-
-// 2. Parsing a metrics batch of 1,000 points (zod at the edge).
-const batch = {
-  points: Array.from({ length: 1000 }, (_, i) => ({
-    metric: 'InvocationLatency',
-    dimensions: { ModelId: 'anthropic.claude-3-5-sonnet-20240620-v1:0' },
-    timestamp: new Date(1_700_000_000_000 + i * 60_000).toISOString(),
-    value: 2000 + (i % 17),
-  })),
-};
-const text = JSON.stringify(batch);
-measure('JSON.parse of a 1,000-point batch', 'points', 1000 * 50, () => {
-  for (let i = 0; i < 50; i++) JSON.parse(text);
-});
-measure('JSON.parse + validate a 1,000-point batch', 'points', 1000 * 50, () => {
-  for (let i = 0; i < 50; i++) parsePointBatch(JSON.parse(text));
-});
-
-// 3. Normalizing every sample failure event in events/.
-const samples = readdirSync(join(ROOT, 'events'))
-  .filter((f) => f.endsWith('.json'))
-  .map((f) => JSON.parse(readFileSync(join(ROOT, 'events', f), 'utf8')));
-const receivedAt = '2026-11-27T00:00:00.000Z';
-measure(`normalizeEvent over ${samples.length} sample events`, 'events', samples.length * 2000, () => {
-  for (let i = 0; i < 2000; i++) for (const s of samples) normalizeEvent(s, { receivedAt });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
 });

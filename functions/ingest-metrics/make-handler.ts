@@ -71,10 +71,18 @@ function withSignals<T extends { point: MetricPoint; owner?: string }>(
 
 export function groupForDetection(points: { point: MetricPoint; owner?: string }[]): SeriesGroup[] {
   const groups = new Map<string, SeriesGroup>();
+  // Producers repeat the same dimension order, so a raw (unsorted) key finds the canonical one without sorting.
+  const canonical = new Map<string, string>();
   for (const { point, owner } of points) {
-    const labels = seriesLabels(point);
-    const { metric: _m, ...dims } = labels;
-    const key = seriesKey(point.metric, dims);
+    let raw = point.metric;
+    const dims = point.dimensions;
+    for (const k in dims) raw += `\u0000${k}\u0001${dims[k]}`;
+    let key = canonical.get(raw);
+    if (key === undefined) {
+      const { metric: _m, ...identity } = seriesLabels(point);
+      key = seriesKey(point.metric, identity);
+      canonical.set(raw, key);
+    }
     let g = groups.get(key);
     if (!g) {
       g = { key, points: [], owners: new Set() };

@@ -52,9 +52,11 @@ export function seriesLabels(point: Pick<MetricPoint, 'metric' | 'dimensions'>):
 }
 
 export function versionOf(dimensions: Record<string, string>): string {
-  return VERSION_LABELS.filter((k) => dimensions[k] !== undefined)
-    .map((k) => `${k}=${dimensions[k]}`)
-    .join(',');
+  // Hot path (every point): no arrays, no allocation when there is no version label.
+  const m = dimensions.model_version;
+  const p = dimensions.prompt_version;
+  if (m === undefined) return p === undefined ? '' : `prompt_version=${p}`;
+  return p === undefined ? `model_version=${m}` : `model_version=${m},prompt_version=${p}`;
 }
 
 export function selectDetector(
@@ -161,40 +163,46 @@ export function evaluateSeries(
     state.alert = { firing: false, normalRun: 0, since: null };
   };
 
+  const describe = (det: Detection) => ({
+    observed: fmt(det.observed),
+    expected: fmt(det.expected),
+    band: `${fmt(det.band[0])} … ${fmt(det.band[1])}`,
+    score: det.score.toFixed(3),
+    component: det.component,
+    seasonality: det.seasonality,
+  });
+  const exclusions = ctx.exclusions?.length ? ctx.exclusions : undefined;
+
   for (const point of points) {
     if (state.last !== null && point.t <= state.last) {
       outcome.skipped += 1;
       continue;
     }
-    const at = new Date(point.t).toISOString();
     const version = versionOf(point.dimensions);
     if (version !== state.version) {
       // A new model or prompt version: its shift is expected, so learn it afresh rather than page on it.
       if (state.alert.firing) {
-        resolve(at, { summary: `${first.metric}: baseline restarted for ${version || 'an unversioned series'}` });
+        resolve(new Date(point.t).toISOString(), {
+          summary: `${first.metric}: baseline restarted for ${version || 'an unversioned series'}`,
+        });
       }
       const extra = state.extra;
       Object.assign(state, freshState(detector, version));
       if (extra) state.extra = extra;
       outcome.versionReset = true;
     }
-    const excluded = excludedAt(base, point.t, ctx.exclusions);
+    const excluded = exclusions !== undefined && excludedAt(base, point.t, exclusions);
     const det = engine.step(state.d, point.t, point.value, !excluded);
     state.last = point.t;
     outcome.processed += 1;
     outcome.last = det;
     if (excluded) outcome.excluded += 1;
-    const annotations = {
-      observed: fmt(det.observed),
-      expected: fmt(det.expected),
-      band: `${fmt(det.band[0])} … ${fmt(det.band[1])}`,
-      score: det.score.toFixed(3),
-      component: det.component,
-      seasonality: det.seasonality,
-    };
+    // Annotations and times are only built on a transition: this loop runs for every point.
     if (det.anomalous && !excluded) {
       state.alert.normalRun = 0;
       if (!state.alert.firing) {
+        const at = new Date(point.t).toISOString();
+        const annotations = describe(det);
         state.alert = { firing: true, normalRun: 0, since: at };
         outcome.alerts.push(
           makeAlert({
@@ -213,9 +221,9 @@ export function evaluateSeries(
     } else if (state.alert.firing) {
       state.alert.normalRun += 1;
       if (state.alert.normalRun >= detector.resolveAfter) {
-        resolve(at, {
+        resolve(new Date(point.t).toISOString(), {
           summary: `${first.metric} is back within its expected band (${fmt(det.observed)}, expected ≈ ${fmt(det.expected)})`,
-          ...annotations,
+          ...describe(det),
         });
       }
     }

@@ -79,21 +79,17 @@ export interface EncodedKnnState {
   paged: number;
 }
 
+// Buffer's codec, not btoa/atob over a char string: this runs on every state save and load.
 function toBase64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i] as number);
-  return btoa(s);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
 function fromBase64(text: string): Uint8Array | undefined {
-  try {
-    const s = atob(text);
-    const out = new Uint8Array(s.length);
-    for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-    return out;
-  } catch {
-    return undefined;
-  }
+  // Buffer decoding skips bad characters silently; atob threw on them, so keep refusing them (corrupt state).
+  if (typeof text !== 'string' || text.length % 4 !== 0 || !BASE64.test(text)) return undefined;
+  return new Uint8Array(Buffer.from(text, 'base64'));
 }
 
 const isCount = (x: unknown, max = Number.MAX_SAFE_INTEGER): x is number =>
