@@ -145,9 +145,11 @@ async function main(): Promise<void> {
       for (const body of bodies) parsePointBatch(JSON.parse(body));
     });
     let published = 0;
+    let lastStore = new MemoryStore();
     const ingestSeconds = await timeAsync(async () => {
       // A fresh store each round: every round replays the same 40 batches from empty state.
       const store = new MemoryStore();
+      lastStore = store;
       let now = Date.UTC(2026, 10, 27, 12);
       const rt: Runtime = {
         stage: 'bench',
@@ -189,6 +191,11 @@ async function main(): Promise<void> {
       `${((1e9 * ingestSeconds) / points).toFixed(0)}`,
     );
     row('ratio of the ingest path to JSON.parse', `${(ingestSeconds / parseSeconds).toFixed(2)}×`);
+    const sizes = [...lastStore.series.values()].map((v) => Buffer.byteLength(v.json)).sort((a, b) => a - b);
+    row(
+      'stored series item, JSON bytes (median / max)',
+      `${fmt(sizes[Math.floor(sizes.length / 2)] ?? 0)} / ${fmt(sizes.at(-1) ?? 0)} over ${sizes.length} series`,
+    );
   }
 
   // ---- 3. Failure-event normalization --------------------------------------------------------------------------------
