@@ -1,0 +1,225 @@
+// The 'ensemble' detector engine (registry kind 'ensemble'): member engines' tail probabilities pooled into one score with one refractory period; reached through functions/core/detect/index.ts.
+import { z } from 'zod';
+import { type DetectorConfig, detectorSchema } from '../../config/schema';
+import { ConfigError, formatPath, type Issue, issuesFromZod } from '../../errors';
+import { knnDetector } from '../knn';
+import { seasonalDetector } from '../seasonal';
+import type { Detection, StreamingDetector } from '../types';
+
+/** Engines an ensemble may hold, each with the way its score maps back to a tail probability. */
+const MEMBER_KINDS = {
+  seasonal: {
+    create: seasonalDetector as (c: DetectorConfig) => StreamingDetector<unknown>,
+    // Seasonal scores are −log10(tail) / scoreDigits (capped at 1).
+    log10Tail: (score: number, params: Record<string, unknown>): number => {
+      const digits = typeof params.scoreDigits === 'number' ? params.scoreDigits : 4;
+      return -score * digits;
+    },
+  },
+  knn: {
+    create: knnDetector as (c: DetectorConfig) => StreamingDetector<unknown>,
+    // Knn scores are 1 − conformal p-value.
+    log10Tail: (score: number): number => Math.log10(Math.max(1 - score, MIN_TAIL)),
+  },
+} as const;
+type MemberKind = keyof typeof MEMBER_KINDS;
+
+/** Tail probabilities below this are treated as this (a conformal p-value of exactly 0 would dominate forever). */
+const MIN_TAIL = 1e-6;
+
+const memberSchema = z
+  .looseObject({
+    /** Share of this member's −log10(tail) in the pooled statistic (1 = a full Fisher term). */
+    weight: z.number().positive().max(10).default(1),
+  })
+  .transform(({ weight, ...rest }) => ({ weight, rest }));
+
+/**
+ * The default members: the seasonal statistics and two resolutions of the nearest-neighbour novelty. The seasonal
+ * member scores over 8 digits instead of 4 (same cut: 0.325 × 8 = 0.65 × 4) so its evidence is not capped at 1e-4.
+ */
+const DEFAULT_MEMBERS = [
+  { name: 'seasonal', kind: 'seasonal', scoreThreshold: 0.325, params: { scoreDigits: 8 } },
+  { name: 'knn', kind: 'knn', scoreThreshold: 0.9, params: { context: 8, levels: 8, memory: 128, tolerance: 2 } },
+  {
+    name: 'knn-coarse',
+    kind: 'knn',
+    scoreThreshold: 0.9,
+    params: { context: 8, levels: 4, memory: 128, tolerance: 1 },
+  },
+];
+
+const paramsSchema = z.strictObject({
+  /** Member engines, each configured like a standalone detector (`name`, `kind`, `params`, …) plus a `weight`. */
+  members: z.array(z.unknown()).min(1).max(8).default(DEFAULT_MEMBERS),
+  /** Score = pooled −log10(tail) / digits, capped at 1. */
+  digits: z.number().positive().default(8),
+  /** Points after a firing during which the series does not fire again (one page per incident). */
+  refractory: z.number().int().min(0).max(100_000).default(100),
+});
+export type EnsembleParams = z.output<typeof paramsSchema>;
+
+interface Member {
+  name: string;
+  weight: number;
+  detector: StreamingDetector<unknown>;
+  log10Tail: (score: number) => number;
+}
+
+export interface EnsembleState {
+  /** Member states, in member order. */
+  members: unknown[];
+  /** Epoch ms of the last learned point; older or equal timestamps are not scored nor learned. */
+  last: number | null;
+  /** Points left in the refractory period. */
+  cool: number;
+}
+
+export interface EncodedEnsembleState {
+  v: 1;
+  m: unknown[];
+  last: number | null;
+  cool: number;
+}
+
+/** Kinds that page on their own and so take `refractory: 0` as members unless the member sets it. */
+const SELF_SUPPRESSING: ReadonlySet<string> = new Set(['seasonal', 'knn']);
+
+function buildMembers(config: DetectorConfig, raw: unknown[]): Member[] {
+  const issues: Issue[] = [];
+  const members: Member[] = [];
+  raw.forEach((entry, i) => {
+    const path = ['detectors', config.name, 'params', 'members', i];
+    const split = memberSchema.safeParse(entry);
+    if (!split.success) {
+      issues.push(...issuesFromZod(split.error.issues, path));
+      return;
+    }
+    const { weight, rest } = split.data;
+    const parsed = detectorSchema.safeParse({ name: `${config.name}-${i}`, ...rest });
+    if (!parsed.success) {
+      issues.push(...issuesFromZod(parsed.error.issues, path));
+      return;
+    }
+    const member = parsed.data;
+    const kind = MEMBER_KINDS[member.kind as MemberKind];
+    if (!kind) {
+      issues.push({
+        path: formatPath([...path, 'kind']),
+        message: `an ensemble member must be one of: ${Object.keys(MEMBER_KINDS).join(', ')}`,
+      });
+      return;
+    }
+    // The ensemble pages once per incident itself; a member damping its own repeats would hide them from the pool.
+    if (SELF_SUPPRESSING.has(member.kind) && member.params.refractory === undefined)
+      member.params = { ...member.params, refractory: 0 };
+    const params = member.params;
+    let detector: StreamingDetector<unknown>;
+    try {
+      detector = kind.create(member);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      // The member names itself as a detector; name it where it sits in the ensemble's config instead.
+      const own = formatPath(['detectors', member.name]);
+      const where = formatPath(path);
+      for (const issue of err.issues ?? [])
+        issues.push({ ...issue, path: issue.path.startsWith(own) ? where + issue.path.slice(own.length) : issue.path });
+      return;
+    }
+    members.push({
+      name: member.name,
+      weight,
+      detector,
+      log10Tail: (score) => kind.log10Tail(score, params),
+    });
+  });
+  if (issues.length) throw new ConfigError(issues);
+  return members;
+}
+
+/** Pools member tail probabilities with a weighted Fisher statistic: agreement between members compounds. */
+export function ensembleDetector(config: DetectorConfig): StreamingDetector<EnsembleState> {
+  const parsed = paramsSchema.safeParse(config.params ?? {});
+  if (!parsed.success) throw new ConfigError(issuesFromZod(parsed.error.issues, ['detectors', config.name, 'params']));
+  const p = parsed.data;
+  const members = buildMembers(config, p.members);
+  const threshold = config.scoreThreshold;
+  // Scratch for one step's member detections (the instance is shared by series, but steps are synchronous).
+  const seen: Detection[] = new Array(members.length);
+
+  function init(): EnsembleState {
+    return { members: members.map((m) => m.detector.init()), last: null, cool: 0 };
+  }
+
+  function step(s: EnsembleState, t: number, x: number, learn = true): Detection {
+    if (s.last !== null && t <= s.last) {
+      return {
+        score: 0,
+        anomalous: false,
+        expected: x,
+        band: [x, x],
+        observed: x,
+        component: 'out-of-order',
+        seasonality: 'none',
+      };
+    }
+    let pooled = 0;
+    let lead = 0;
+    let leadTerm = 0;
+    for (let k = 0; k < members.length; k++) {
+      const m = members[k] as Member;
+      const d = m.detector.step(s.members[k], t, x, learn);
+      seen[k] = d;
+      const term = -m.weight * m.log10Tail(d.score);
+      pooled += term;
+      if (term > leadTerm) {
+        leadTerm = term;
+        lead = k;
+      }
+    }
+    const calibrated = Math.min(1, pooled / p.digits);
+    const resting = s.cool > 0;
+    const score = resting ? 0 : calibrated;
+    const anomalous = score >= threshold && score > 0;
+    const top = seen[lead] as Detection;
+    let seasonality = 'none';
+    for (const d of seen) if (d.seasonality !== 'none') seasonality = d.seasonality;
+    if (learn) {
+      if (s.cool > 0) s.cool--;
+      if (anomalous) s.cool = p.refractory;
+      s.last = t;
+    }
+    return {
+      score,
+      anomalous,
+      expected: top.expected,
+      band: top.band,
+      observed: x,
+      // Which member carried the pooled statistic, and what it saw: the page's explanation.
+      component: leadTerm > 0 ? `${(members[lead] as Member).name}:${top.component}` : top.component,
+      seasonality,
+    };
+  }
+
+  function encode(s: EnsembleState): EncodedEnsembleState {
+    return { v: 1, m: members.map((m, k) => m.detector.encode(s.members[k])), last: s.last, cool: s.cool };
+  }
+
+  function decode(raw: unknown): EnsembleState | undefined {
+    if (typeof raw !== 'object' || raw === null) return undefined;
+    const e = raw as Partial<EncodedEnsembleState>;
+    if (e.v !== 1 || !Array.isArray(e.m) || e.m.length !== members.length) return undefined;
+    if (e.last !== null && !(typeof e.last === 'number' && Number.isFinite(e.last))) return undefined;
+    if (typeof e.cool !== 'number' || !Number.isInteger(e.cool) || e.cool < 0 || e.cool > p.refractory)
+      return undefined;
+    const states: unknown[] = [];
+    for (let k = 0; k < members.length; k++) {
+      const st = (members[k] as Member).detector.decode(e.m[k]);
+      if (st === undefined) return undefined;
+      states.push(st);
+    }
+    return { members: states, last: e.last ?? null, cool: e.cool };
+  }
+
+  return { kind: 'ensemble', init, step, encode, decode };
+}

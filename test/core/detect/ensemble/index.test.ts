@@ -1,0 +1,305 @@
+import { describe, expect, it } from 'vitest';
+import { type DetectorConfig, detectorSchema } from '../../../../functions/core/config/schema';
+import { createDetector } from '../../../../functions/core/detect';
+import { type EnsembleState, ensembleDetector } from '../../../../functions/core/detect/ensemble';
+import type { Detection } from '../../../../functions/core/detect/types';
+import { ConfigError } from '../../../../functions/core/errors';
+
+const T0 = Date.parse('2026-01-05T00:00:00.000Z');
+const FIVE_MINUTES = 300_000;
+const DAY = 288;
+/** The event in the synthetic cases comes after a week of normal data. */
+const EVENT = 7 * DAY;
+
+function config(params: Record<string, unknown> = {}, scoreThreshold = 0.45): DetectorConfig {
+  return detectorSchema.parse({ name: 'ensemble-test', kind: 'ensemble', params, scoreThreshold });
+}
+
+/** Deterministic uniform noise in [0, 1) (tests may not use Math.random either). */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** A daily sine around 100 with small noise, sampled every five minutes. */
+function daily(n: number, seed = 7, noise = 1): number[] {
+  const r = lcg(seed);
+  return Array.from({ length: n }, (_, i) => 100 + 10 * Math.sin((2 * Math.PI * i) / DAY) + noise * (2 * r() - 1));
+}
+
+function run(
+  values: number[],
+  params: Record<string, unknown> = {},
+  times?: number[],
+  scoreThreshold = 0.45,
+): Detection[] {
+  const detector = ensembleDetector(config(params, scoreThreshold));
+  const state = detector.init();
+  return values.map((x, i) => detector.step(state, times?.[i] ?? T0 + i * FIVE_MINUTES, x));
+}
+
+function firstFiring(detections: Detection[], from: number): number {
+  const i = detections.findIndex((d, j) => j >= from && d.anomalous);
+  return i < 0 ? Number.POSITIVE_INFINITY : i - from;
+}
+
+function falseFirings(detections: Detection[], until: number): number {
+  return detections.slice(0, until).filter((d) => d.anomalous).length;
+}
+
+describe('ensemble detector: streaming contract', () => {
+  it('scores a point from earlier points only: appending later points never changes it', () => {
+    // Prepare
+    const values = daily(1500);
+    values[1200] = 160;
+
+    // Act
+    const prefix = run(values.slice(0, 1250)).map((d) => d.score);
+    const full = run(values).map((d) => d.score);
+
+    // Assess
+    expect(full.slice(0, 1250)).toEqual(prefix);
+  });
+
+  it('continues identically from a state that went through JSON mid-stream', () => {
+    // Prepare
+    const values = daily(3000);
+    values[2500] = 170;
+    const detector = ensembleDetector(config());
+    const straight = detector.init();
+    const resumed = detector.init();
+    for (const [i, x] of values.slice(0, 2000).entries()) {
+      detector.step(straight, T0 + i * FIVE_MINUTES, x);
+      detector.step(resumed, T0 + i * FIVE_MINUTES, x);
+    }
+
+    // Act
+    const revived = detector.decode(JSON.parse(JSON.stringify(detector.encode(resumed)))) as EnsembleState;
+    const a = values.slice(2000).map((x, i) => detector.step(straight, T0 + (2000 + i) * FIVE_MINUTES, x));
+    const b = values.slice(2000).map((x, i) => detector.step(revived, T0 + (2000 + i) * FIVE_MINUTES, x));
+
+    // Assess
+    expect(revived).toBeDefined();
+    expect(b).toEqual(a);
+  });
+
+  it('is deterministic: two runs over the same points give the same detections', () => {
+    // Prepare
+    const values = daily(2000, 11, 3);
+
+    // Act
+    const first = run(values);
+    const second = run(values);
+
+    // Assess
+    expect(second).toEqual(first);
+  });
+
+  it('scores without learning when learn=false', () => {
+    // Prepare
+    const detector = ensembleDetector(config());
+    const state = detector.init();
+    const values = daily(1000);
+    for (const [i, x] of values.entries()) detector.step(state, T0 + i * FIVE_MINUTES, x);
+    const before = JSON.stringify(detector.encode(state));
+
+    // Act
+    const d = detector.step(state, T0 + 1000 * FIVE_MINUTES, 500, false);
+
+    // Assess
+    expect(d.score).toBeGreaterThan(0);
+    expect(JSON.stringify(detector.encode(state))).toBe(before);
+  });
+
+  it('keeps its state bounded: the same size after a month as after two weeks', () => {
+    // Prepare
+    const detector = ensembleDetector(config());
+    const state = detector.init();
+    const values = daily(30 * DAY, 5, 4);
+    let atTwoWeeks = 0;
+
+    // Act
+    for (const [i, x] of values.entries()) {
+      detector.step(state, T0 + i * FIVE_MINUTES, x);
+      if (i === 14 * DAY) atTwoWeeks = JSON.stringify(detector.encode(state)).length;
+    }
+    const atMonth = JSON.stringify(detector.encode(state)).length;
+
+    // Assess: three members (seasonal ≈ 2 KB, two knn memories of 128 contexts ≈ 1.5 KB each).
+    expect(atMonth).toBeLessThan(8_000);
+    expect(atMonth).toBeLessThan(atTwoWeeks * 1.2);
+  });
+
+  it('rejects a state it did not encode', () => {
+    // Prepare
+    const detector = ensembleDetector(config());
+
+    // Act
+    const results = [null, 3, { v: 2 }, { v: 1, m: [], last: null, cool: 0 }].map((raw) => detector.decode(raw));
+
+    // Assess
+    expect(results).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
+  it('ignores points at or before the last learned timestamp', () => {
+    // Prepare
+    const detector = ensembleDetector(config());
+    const state = detector.init();
+    for (const [i, x] of daily(300).entries()) detector.step(state, T0 + i * FIVE_MINUTES, x);
+    const before = JSON.stringify(detector.encode(state));
+
+    // Act
+    const d = detector.step(state, T0 + 100 * FIVE_MINUTES, 900);
+
+    // Assess
+    expect(d).toMatchObject({ score: 0, anomalous: false, component: 'out-of-order' });
+    expect(JSON.stringify(detector.encode(state))).toBe(before);
+  });
+});
+
+describe('ensemble detector: configuration', () => {
+  it('is reachable through the registry under kind ensemble', () => {
+    // Act
+    const d = createDetector(config());
+
+    // Assess
+    expect(d.kind).toBe('ensemble');
+  });
+
+  it('names the member and key of an invalid member setting', () => {
+    // Prepare
+    const bad = { members: [{ kind: 'knn', params: { context: 1 } }] };
+
+    // Act
+    const attempt = () => ensembleDetector(config(bad));
+
+    // Assess
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow('detectors.ensemble-test.params.members[0].params.context');
+  });
+
+  it('refuses an ensemble nested in an ensemble', () => {
+    // Act
+    const attempt = () => ensembleDetector(config({ members: [{ kind: 'ensemble' }] }));
+
+    // Assess
+    expect(attempt).toThrow(/members\[0\]\.kind/);
+  });
+
+  it('takes members configured like standalone detectors, with weights', () => {
+    // Prepare
+    const params = {
+      members: [
+        { name: 'season', kind: 'seasonal', scoreThreshold: 0.65, weight: 0.5 },
+        { name: 'shape', kind: 'knn', scoreThreshold: 0.9, params: { memory: 64 } },
+      ],
+    };
+    const values = daily(EVENT + 100);
+    values[EVENT] = 180;
+
+    // Act
+    const detections = run(values, params);
+
+    // Assess
+    expect(firstFiring(detections, EVENT)).toBe(0);
+    expect(detections[EVENT]?.component).toMatch(/^(season|shape):/);
+  });
+});
+
+describe('ensemble detector: synthetic anomalies', () => {
+  it('fires on a spike and names the member that carried it', () => {
+    // Prepare
+    const values = daily(EVENT + 200);
+    values[EVENT] = 160;
+
+    // Act
+    const detections = run(values);
+
+    // Assess
+    expect(firstFiring(detections, EVENT)).toBe(0);
+    expect(detections[EVENT]?.component).toMatch(/^(seasonal|knn|knn-coarse):/);
+    expect(falseFirings(detections, EVENT)).toBeLessThanOrEqual(2);
+  });
+
+  it('fires once per incident: the refractory period holds repeats back', () => {
+    // Prepare
+    const values = daily(EVENT + 200);
+    for (let i = EVENT; i < EVENT + 5; i++) values[i] = 160;
+
+    // Act
+    const detections = run(values);
+
+    // Assess
+    expect(detections.slice(EVENT, EVENT + 100).filter((d) => d.anomalous)).toHaveLength(1);
+  });
+
+  it('fires on a level shift', () => {
+    // Prepare
+    const values = daily(EVENT + 300).map((x, i) => (i >= EVENT ? x + 30 : x));
+
+    // Act
+    const detections = run(values);
+
+    // Assess
+    expect(firstFiring(detections, EVENT)).toBeLessThan(10);
+  });
+
+  it('fires on a variance change', () => {
+    // Prepare
+    const calm = daily(EVENT, 3, 1);
+    const r = lcg(99);
+    const wild = daily(400, 4, 1).map((x) => x + 25 * (2 * r() - 1));
+    const values = [...calm, ...wild];
+
+    // Act
+    const detections = run(values);
+
+    // Assess
+    expect(firstFiring(detections, EVENT)).toBeLessThan(30);
+  });
+
+  it('fires on a slow drift at a more sensitive threshold (one member alone rarely reaches the default cut)', () => {
+    // Prepare
+    const values = daily(EVENT + 1500).map((x, i) => (i >= EVENT ? x + 0.05 * (i - EVENT) : x));
+
+    // Act
+    const detections = run(values, {}, undefined, 0.3);
+
+    // Assess
+    expect(falseFirings(detections, EVENT)).toBe(0);
+    expect(firstFiring(detections, EVENT)).toBeLessThan(1000);
+  });
+
+  it('fires on a seasonal break: the daily swing stops', () => {
+    // Prepare
+    const values = daily(EVENT + 300).map((x, i) => (i >= EVENT ? 100 + (x - 100) * 0.02 + 15 : x));
+
+    // Act
+    const detections = run(values);
+
+    // Assess
+    expect(firstFiring(detections, EVENT)).toBeLessThan(DAY);
+  });
+
+  it('copes with irregular timestamps and a long gap', () => {
+    // Prepare
+    const r = lcg(21);
+    const values = daily(EVENT + 100);
+    let t = T0;
+    const times = values.map((_, i) => {
+      t += i === 1000 ? 3 * 86_400_000 : FIVE_MINUTES * (0.5 + r());
+      return t;
+    });
+    values[EVENT] = 170;
+
+    // Act
+    const detections = run(values, {}, times);
+
+    // Assess
+    expect(detections.every((d) => Number.isFinite(d.score) && d.score >= 0 && d.score <= 1)).toBe(true);
+    expect(firstFiring(detections, EVENT)).toBe(0);
+  });
+});
