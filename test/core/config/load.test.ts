@@ -45,7 +45,7 @@ describe('parseConfig: the example runwatch.yml', () => {
       webhookUrlEnv: 'SLACK_WEBHOOK_URL',
     });
     expect(config.routes[0]).toEqual({ match: { severity: 'critical' }, receiver: 'oncall', continue: false });
-    expect(config.detectors[0]).toMatchObject({ name: 'genai-usage', kind: 'knn', match: { metric: '~.*' } });
+    expect(config.detectors[0]).toMatchObject({ name: 'genai-usage', kind: 'ensemble', match: { metric: '~.*' } });
     expect(config.runbooks.map((r) => r.name)).toEqual([
       'restart-ecs-service',
       'rollback-lambda-alias',
