@@ -144,7 +144,6 @@ async function main(): Promise<void> {
     const validateSeconds = timeIt(() => {
       for (const body of bodies) parsePointBatch(JSON.parse(body));
     });
-    let published = 0;
     let lastStore = new MemoryStore();
     const ingestSeconds = await timeAsync(async () => {
       // A fresh store each round: every round replays the same 40 batches from empty state.
@@ -156,9 +155,7 @@ async function main(): Promise<void> {
         config,
         store,
         bus: {
-          async publish(events) {
-            published += events.length;
-          },
+          async publish() {},
         },
         executor: { start: async () => ({ ssmExecutionId: 'x' }) },
         notifiersFor: () => [],

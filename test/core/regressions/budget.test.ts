@@ -1,7 +1,7 @@
 // Regression found by the ingest benchmark: a tiny burn rate forecast a date past the end of representable time.
 import { describe, expect, it } from 'vitest';
-import { parseGenaiConfig } from '../../../functions/core/genai/config';
 import { updateBudget } from '../../../functions/core/genai/budget';
+import { parseGenaiConfig } from '../../../functions/core/genai/config';
 
 describe('fixed: budget forecast beyond the representable date range', () => {
   it('treats an astronomically distant forecast as no forecast instead of throwing', () => {
