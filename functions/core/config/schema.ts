@@ -3,36 +3,9 @@ import { z } from 'zod';
 import { SEVERITIES } from '../alert';
 import { genaiConfigSchema } from '../genai/config';
 import { qualityConfigSchema } from '../quality/config';
+import { duration, matchers, name } from './primitives';
 
-const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes (max 63)');
-
-/** Durations like `30s`, `5m`, `4h`, `1d`. */
-export const duration = z
-  .string()
-  .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration such as 30s, 5m, 4h or 1d')
-  .transform((s) => parseDuration(s))
-  .refine((ms) => ms > 0, 'must be longer than zero');
-
-export function parseDuration(s: string): number {
-  const m = /^(\d+)(ms|s|m|h|d)$/.exec(s);
-  if (!m) throw new Error(`bad duration ${s}`);
-  const n = Number(m[1]);
-  const unit = m[2] as 'ms' | 's' | 'm' | 'h' | 'd';
-  return n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit];
-}
-
-/** Label matchers: exact values, or `~regex` for a regular expression (anchored). */
-export const matchers = z.record(z.string(), z.string()).superRefine((m, ctx) => {
-  for (const [k, v] of Object.entries(m)) {
-    if (v.startsWith('~')) {
-      try {
-        new RegExp(`^(?:${v.slice(1)})$`);
-      } catch (e) {
-        ctx.addIssue({ code: 'custom', path: [k], message: `invalid regular expression: ${(e as Error).message}` });
-      }
-    }
-  }
-});
+export { duration, matchers, parseDuration } from './primitives';
 
 const slackReceiver = z.strictObject({
   /** SSM Parameter Store SecureString holding the incoming-webhook URL (cloud). */
@@ -65,7 +38,7 @@ export const detectorSchema = z.strictObject({
   name,
   /** Matchers on the series (metric name and dimensions). */
   match: matchers.default({}),
-  kind: z.enum(['robust-baseline', 'seasonal', 'knn', 'ensemble']).default('robust-baseline'),
+  kind: z.enum(['robust-baseline', 'seasonal', 'knn', 'ensemble', 'context']).default('robust-baseline'),
   /** Engine-specific settings (validated by the engine); one configuration serves every series it matches. */
   params: z.record(z.string(), z.unknown()).default({}),
   /** Score (0..1) at or above which a point is anomalous, for engines that score in [0, 1]. */

@@ -1,33 +1,9 @@
 // The `genai` section of runwatch.yml: model prices, token and cost budgets, the Bedrock poller, custom series.
 import { z } from 'zod';
 import { SEVERITIES } from '../alert';
+import { duration, matchers, name } from '../config/primitives';
 import { ConfigError, issuesFromZod } from '../errors';
 import { BEDROCK_METRIC_NAMES, BEDROCK_MODEL_DIMENSION } from './metric-kinds';
-
-// Local copies of the name/duration/matcher rules of config/schema.ts: that module imports this one.
-const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes (max 63)');
-
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-const duration = z
-  .string()
-  .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration such as 30s, 5m, 4h or 1d')
-  .transform((s) => {
-    const m = /^(\d+)(ms|s|m|h|d)$/.exec(s) as RegExpExecArray;
-    return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
-  })
-  .refine((ms) => ms > 0, 'must be longer than zero');
-
-const matchers = z.record(z.string(), z.string()).superRefine((m, ctx) => {
-  for (const [k, v] of Object.entries(m)) {
-    if (!v.startsWith('~')) continue;
-    try {
-      new RegExp(`^(?:${v.slice(1)})$`);
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', path: [k], message: `invalid regular expression: ${(e as Error).message}` });
-    }
-  }
-});
 
 const usd = z.number({ message: 'must be a number (USD)' }).min(0, 'must not be negative');
 

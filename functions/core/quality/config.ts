@@ -1,31 +1,7 @@
 // The `quality` section of runwatch.yml: data-quality checks on metric series (order, duplicates, gaps, staleness, scale, schema).
 import { z } from 'zod';
 import { SEVERITIES } from '../alert';
-
-// Durations and matchers are spelled as in the rest of runwatch.yml; they are redeclared here because
-// config/schema.ts imports this module, and importing back from it would be a cycle.
-const durationPattern = /^(\d+)(ms|s|m|h|d)$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-const duration = z
-  .string()
-  .regex(durationPattern, 'must be a duration such as 30s, 5m, 4h or 1d')
-  .transform((s) => {
-    const m = durationPattern.exec(s) as RegExpExecArray;
-    return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
-  })
-  .refine((ms) => ms > 0, 'must be longer than zero');
-
-const matchers = z.record(z.string(), z.string()).superRefine((m, ctx) => {
-  for (const [k, v] of Object.entries(m)) {
-    if (!v.startsWith('~')) continue;
-    try {
-      new RegExp(`^(?:${v.slice(1)})$`);
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', path: [k], message: `invalid regular expression: ${(e as Error).message}` });
-    }
-  }
-});
+import { duration, matchers } from '../config/primitives';
 
 const severity = z.enum(SEVERITIES).default('warning');
 const enabled = z.boolean().default(true);
