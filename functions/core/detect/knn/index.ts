@@ -156,6 +156,62 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
   let nearD = 0;
   let nearAt = -1;
 
+  /**
+   * `nearest` for the usual context of 8: the current context held in locals and the distance unrolled. The same
+   * scan order, bound and break as the general loop, so the same neighbour and distance (the early abandon inside a
+   * context only saves work, it never changes which context wins).
+   */
+  function nearest8(s: KnnState): void {
+    const mem = s.mem;
+    const sums = s.sums;
+    const c0 = ctx[0] as number;
+    const c1 = ctx[1] as number;
+    const c2 = ctx[2] as number;
+    const c3 = ctx[3] as number;
+    const c4 = ctx[4] as number;
+    const c5 = ctx[5] as number;
+    const c6 = ctx[6] as number;
+    const c7 = ctx[7] as number;
+    const older = c0 + c1 + c2 + c3;
+    const newer = c4 + c5 + c6 + c7;
+    let best = 1 << 30;
+    let at = -1;
+    let m = s.mpos;
+    const used = s.used;
+    for (let k = 0; k < used; k++) {
+      m = m === 0 ? memory - 1 : m - 1;
+      const g1 = (sums[2 * m] as number) - older;
+      const g2 = (sums[2 * m + 1] as number) - newer;
+      if ((g1 < 0 ? -g1 : g1) + (g2 < 0 ? -g2 : g2) >= best) continue;
+      const base = m << 3;
+      // One abandon check halfway: most contexts that lose are already out of the running after four values.
+      let d = (mem[base] as number) - c0;
+      let dist = d < 0 ? -d : d;
+      d = (mem[base + 1] as number) - c1;
+      dist += d < 0 ? -d : d;
+      d = (mem[base + 2] as number) - c2;
+      dist += d < 0 ? -d : d;
+      d = (mem[base + 3] as number) - c3;
+      dist += d < 0 ? -d : d;
+      if (dist >= best) continue;
+      d = (mem[base + 4] as number) - c4;
+      dist += d < 0 ? -d : d;
+      d = (mem[base + 5] as number) - c5;
+      dist += d < 0 ? -d : d;
+      d = (mem[base + 6] as number) - c6;
+      dist += d < 0 ? -d : d;
+      d = (mem[base + 7] as number) - c7;
+      dist += d < 0 ? -d : d;
+      if (dist < best) {
+        best = dist;
+        at = m;
+        if (dist <= tolerance) break;
+      }
+    }
+    nearD = at < 0 ? 0 : Math.max(0, best - tolerance);
+    nearAt = at;
+  }
+
   /** Distance (beyond tolerance) from the current context to its nearest remembered one, and where that one is. */
   function nearest(s: KnnState): void {
     const mem = s.mem;
@@ -211,7 +267,10 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
     const ready = s.n >= R;
     nearD = 0;
     nearAt = -1;
-    if (ready && s.used > 0) nearest(s);
+    if (ready && s.used > 0) {
+      if (w === 8) nearest8(s);
+      else nearest(s);
+    }
     const d = nearD;
     const at = nearAt;
     const bin = Math.min(BINS - 1, d);
