@@ -91,30 +91,90 @@ function fromBase64(s: string, length: number): Float64Array | undefined {
   return out;
 }
 
-const finite = z.number().refine(Number.isFinite);
+const ENCODED_KEYS = [
+  'v',
+  'n',
+  't0',
+  'lastX',
+  'quantum',
+  'level',
+  'plain',
+  'day',
+  'errS',
+  'errP',
+  'scale',
+  'fast',
+  'slow',
+  'vfast',
+  'vslow',
+  'short',
+  'hist',
+  'total',
+  'refr',
+] as const;
+const KNOWN_KEYS: ReadonlySet<string> = new Set(ENCODED_KEYS);
 
-function encodedSchema(p: SeasonalParams) {
-  return z.strictObject({
-    v: z.literal(1),
-    n: z.number().int().nonnegative(),
-    t0: finite,
-    lastX: finite,
-    quantum: finite,
-    level: finite,
-    plain: finite,
-    day: z.string(),
-    errS: finite,
-    errP: finite,
-    scale: finite,
-    fast: finite,
-    slow: finite,
-    vfast: finite,
-    vslow: finite,
-    short: z.array(finite).length(NC),
-    hist: z.array(finite).length(NC * p.bins),
-    total: finite,
-    refr: z.number().int().nonnegative(),
-  });
+interface EncodedSeasonalState {
+  v: 1;
+  n: number;
+  t0: number;
+  lastX: number;
+  quantum: number;
+  level: number;
+  plain: number;
+  day: string;
+  errS: number;
+  errP: number;
+  scale: number;
+  fast: number;
+  slow: number;
+  vfast: number;
+  vslow: number;
+  short: number[];
+  hist: number[];
+  total: number;
+  refr: number;
+}
+
+const isFiniteNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+const allFinite = (a: unknown, length: number): a is number[] => {
+  if (!Array.isArray(a) || a.length !== length) return false;
+  for (let k = 0; k < length; k++) if (!isFiniteNumber(a[k])) return false;
+  return true;
+};
+
+/**
+ * The encoded state, checked by hand: it is read on every state load, where a schema library cost more than the
+ * detection itself. Accepts exactly what the zod strictObject it replaced accepted (no extra keys, finite numbers,
+ * safe non-negative integers for the counts, exact array lengths).
+ */
+function isEncoded(raw: unknown, bins: number): raw is EncodedSeasonalState {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return false;
+  const e = raw as Record<string, unknown>;
+  // Every known key is required by the checks below; only unknown ones need looking for.
+  for (const key in e) if (Object.hasOwn(e, key) && !KNOWN_KEYS.has(key)) return false;
+  return (
+    e.v === 1 &&
+    isCount(e.n) &&
+    isFiniteNumber(e.t0) &&
+    isFiniteNumber(e.lastX) &&
+    isFiniteNumber(e.quantum) &&
+    isFiniteNumber(e.level) &&
+    isFiniteNumber(e.plain) &&
+    typeof e.day === 'string' &&
+    isFiniteNumber(e.errS) &&
+    isFiniteNumber(e.errP) &&
+    isFiniteNumber(e.scale) &&
+    isFiniteNumber(e.fast) &&
+    isFiniteNumber(e.slow) &&
+    isFiniteNumber(e.vfast) &&
+    isFiniteNumber(e.vslow) &&
+    allFinite(e.short, NC) &&
+    allFinite(e.hist, NC * bins) &&
+    isFiniteNumber(e.total) &&
+    isCount(e.refr)
+  );
 }
 
 function makeStep(p: SeasonalParams, threshold: number) {
@@ -234,7 +294,6 @@ function makeStep(p: SeasonalParams, threshold: number) {
 export function seasonalDetector(config: DetectorConfig): StreamingDetector<SeasonalState> {
   const p = normalize(config.params);
   const step = makeStep(p, config.scoreThreshold);
-  const schema = encodedSchema(p);
   return {
     kind: 'seasonal',
     init: (): SeasonalState => ({
@@ -279,9 +338,8 @@ export function seasonalDetector(config: DetectorConfig): StreamingDetector<Seas
       refr: s.refr,
     }),
     decode: (raw) => {
-      const parsed = schema.safeParse(raw);
-      if (!parsed.success) return undefined;
-      const e = parsed.data;
+      if (!isEncoded(raw, p.bins)) return undefined;
+      const e = raw;
       const day = fromBase64(e.day, p.slots);
       if (!day) return undefined;
       return {
