@@ -1,5 +1,6 @@
 // The detector registry: config `kind` → streaming detector. ingest-metrics and `npm run nab` both come here.
 import type { DetectorConfig } from '../config/schema';
+import { contextDetector } from './context';
 import { ensembleDetector } from './ensemble';
 import { knnDetector } from './knn';
 import { initialState, reviveState, step } from './robust-baseline';
@@ -51,6 +52,7 @@ const FACTORIES: Record<DetectorConfig['kind'], (config: DetectorConfig) => Stre
   seasonal: seasonalDetector as (c: DetectorConfig) => StreamingDetector<unknown>,
   knn: knnDetector as (c: DetectorConfig) => StreamingDetector<unknown>,
   ensemble: ensembleDetector as (c: DetectorConfig) => StreamingDetector<unknown>,
+  context: contextDetector as (c: DetectorConfig) => StreamingDetector<unknown>,
 };
 
 const cache = new WeakMap<DetectorConfig, StreamingDetector<unknown>>();

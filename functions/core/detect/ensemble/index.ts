@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { type DetectorConfig, detectorSchema } from '../../config/schema';
 import { ConfigError, formatPath, type Issue, issuesFromZod } from '../../errors';
+import { contextDetector } from '../context';
 import { knnDetector } from '../knn';
 import { seasonalDetector } from '../seasonal';
 import type { Detection, StreamingDetector } from '../types';
@@ -21,6 +22,11 @@ const MEMBER_KINDS = {
     // Knn scores are 1 − conformal p-value.
     log10Tail: (score: number): number => Math.log10(Math.max(1 - score, MIN_TAIL)),
   },
+  context: {
+    create: contextDetector as (c: DetectorConfig) => StreamingDetector<unknown>,
+    // Context scores are 1 − conformal p-value too.
+    log10Tail: (score: number): number => Math.log10(Math.max(1 - score, MIN_TAIL)),
+  },
 } as const;
 type MemberKind = keyof typeof MEMBER_KINDS;
 
@@ -35,7 +41,9 @@ const memberSchema = z
   .transform(({ weight, ...rest }) => ({ weight, rest }));
 
 /**
- * The default members: the seasonal statistics and two resolutions of the nearest-neighbour novelty. The seasonal
+ * The default members: the seasonal statistics, two resolutions of the nearest-neighbour novelty and, at half
+ * weight, the never-seen share of short value contexts (NAB 67.88 / 59.88 / 71.92 with it, 66.92 / 59.48 / 70.87
+ * without). The seasonal
  * member scores over 8 digits instead of 4 (same cut: 0.325 × 8 = 0.65 × 4) so its evidence is not capped at 1e-4.
  */
 const DEFAULT_MEMBERS = [
@@ -47,6 +55,8 @@ const DEFAULT_MEMBERS = [
     scoreThreshold: 0.9,
     params: { context: 8, levels: 4, memory: 128, tolerance: 1 },
   },
+  // Novelty of the current value and of its transition from the last one, at a finer resolution than knn's.
+  { name: 'context', kind: 'context', scoreThreshold: 0.9, weight: 0.5, params: {} },
 ];
 
 const paramsSchema = z.strictObject({
@@ -83,7 +93,7 @@ export interface EncodedEnsembleState {
 }
 
 /** Kinds that page on their own and so take `refractory: 0` as members unless the member sets it. */
-const SELF_SUPPRESSING: ReadonlySet<string> = new Set(['seasonal', 'knn']);
+const SELF_SUPPRESSING: ReadonlySet<string> = new Set(['seasonal', 'knn', 'context']);
 
 function buildMembers(config: DetectorConfig, raw: unknown[]): Member[] {
   const issues: Issue[] = [];

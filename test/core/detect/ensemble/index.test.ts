@@ -128,8 +128,8 @@ describe('ensemble detector: streaming contract', () => {
     }
     const atMonth = JSON.stringify(detector.encode(state)).length;
 
-    // Assess: three members (seasonal ≈ 2 KB, two knn memories of 128 contexts ≈ 1.5 KB each).
-    expect(atMonth).toBeLessThan(8_000);
+    // Assess: four members (seasonal ≈ 2 KB, two knn memories of 128 contexts ≈ 1.5 KB each, context table ≈ 1.5 KB).
+    expect(atMonth).toBeLessThan(9_500);
     expect(atMonth).toBeLessThan(atTwoWeeks * 1.2);
   });
 
@@ -220,7 +220,7 @@ describe('ensemble detector: synthetic anomalies', () => {
 
     // Assess
     expect(firstFiring(detections, EVENT)).toBe(0);
-    expect(detections[EVENT]?.component).toMatch(/^(seasonal|knn|knn-coarse):/);
+    expect(detections[EVENT]?.component).toMatch(/^(seasonal|knn|knn-coarse|context):/);
     expect(falseFirings(detections, EVENT)).toBeLessThanOrEqual(2);
   });
 
@@ -266,7 +266,8 @@ describe('ensemble detector: synthetic anomalies', () => {
     const values = daily(EVENT + 1500).map((x, i) => (i >= EVENT ? x + 0.05 * (i - EVENT) : x));
 
     // Act
-    const detections = run(values, {}, undefined, 0.3);
+    // 0.35, not the default 0.45: sensitive, yet above what four pooled members reach on calm data.
+    const detections = run(values, {}, undefined, 0.35);
 
     // Assess
     expect(falseFirings(detections, EVENT)).toBe(0);
