@@ -128,8 +128,8 @@ describe('ensemble detector: streaming contract', () => {
     }
     const atMonth = JSON.stringify(detector.encode(state)).length;
 
-    // Assess: four members (seasonal ≈ 2 KB, two knn memories of 128 contexts ≈ 1.5 KB each, context table ≈ 1.5 KB).
-    expect(atMonth).toBeLessThan(9_500);
+    // Assess: four members (seasonal ≈ 2.5 KB, two knn memories of 128 contexts ≈ 1.5 KB each, context table ≈ 0.8 KB).
+    expect(atMonth).toBeLessThan(7_500);
     expect(atMonth).toBeLessThan(atTwoWeeks * 1.2);
   });
 
