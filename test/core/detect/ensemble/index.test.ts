@@ -236,6 +236,44 @@ describe('ensemble detector: synthetic anomalies', () => {
     expect(detections.slice(EVENT, EVENT + 100).filter((d) => d.anomalous)).toHaveLength(1);
   });
 
+  it('asks a series that keeps paging for stronger evidence before it pages again', () => {
+    // Prepare: the same spike every 150 points, past the refractory period each time.
+    const values = daily(EVENT + 1000);
+    const spikes = [0, 150, 300, 450].map((k) => EVENT + k);
+    for (const i of spikes) values[i] = 135;
+
+    // Act
+    const penalised = run(values);
+    const plain = run(values, { repeatPenalty: 0 });
+
+    // Assess: the first spike scores alike; once the series has paged, a repeat scores lower than without the penalty.
+    expect(penalised[EVENT]?.score).toBe(plain[EVENT]?.score);
+    const last = spikes[spikes.length - 1] as number;
+    expect(plain[last]?.score).toBeGreaterThan(0);
+    expect(penalised[last]?.score).toBeLessThan(plain[last]?.score as number);
+  });
+
+  it('reads a state written before the page count existed as one with no recent pages', () => {
+    // Prepare
+    const values = daily(EVENT + 100);
+    values[EVENT + 50] = 170;
+    const detector = ensembleDetector(config());
+    const state = detector.init();
+    for (const [i, x] of values.slice(0, EVENT).entries()) detector.step(state, T0 + i * FIVE_MINUTES, x);
+    const { pages: _pages, ...older } = detector.encode(state) as Record<string, unknown>;
+
+    // Act
+    const revived = detector.decode(JSON.parse(JSON.stringify(older))) as EnsembleState;
+    const fresh = detector.decode(JSON.parse(JSON.stringify({ ...older, pages: 0 }))) as EnsembleState;
+    const a = values.slice(EVENT).map((x, i) => detector.step(revived, T0 + (EVENT + i) * FIVE_MINUTES, x).score);
+    const b = values.slice(EVENT).map((x, i) => detector.step(fresh, T0 + (EVENT + i) * FIVE_MINUTES, x).score);
+
+    // Assess
+    expect(revived).toBeDefined();
+    expect(a).toEqual(b);
+    expect(detector.decode({ ...older, pages: -1 })).toBeUndefined();
+  });
+
   it('fires on a level shift', () => {
     // Prepare
     const values = daily(EVENT + 300).map((x, i) => (i >= EVENT ? x + 30 : x));
