@@ -54,14 +54,23 @@ export class LocalRunbookExecutor implements RunbookExecutor {
     this.timers.clear();
   }
 
+  /** Simulated status changes still to come or still being delivered. */
   pending(): number {
-    return this.timers.size;
+    return this.timers.size + this.delivering;
   }
+
+  private delivering = 0;
 
   private later(ms: number, fn: () => Promise<void>): void {
     const t = setTimeout(() => {
+      // Counted until the delivery has finished, so "nothing pending" really means the status has landed.
+      this.delivering++;
       this.timers.delete(t);
-      fn().catch((e) => this.options.say?.(`[simulated SSM] status delivery failed: ${(e as Error).message}`));
+      fn()
+        .catch((e) => this.options.say?.(`[simulated SSM] status delivery failed: ${(e as Error).message}`))
+        .finally(() => {
+          this.delivering--;
+        });
     }, ms);
     this.timers.add(t);
   }
