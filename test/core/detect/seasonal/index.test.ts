@@ -235,6 +235,20 @@ describe('seasonal detector: components', () => {
     expect(at).toBeLessThan(10 * 288 + 60 + 96);
   });
 
+  it('keeps its daily profile through a burst of spikes (outliers do not pick the model)', () => {
+    // Prepare: a modest daily cycle for 8 days, then two days with a +40 spike every 10 points.
+    const burst = 8 * 288;
+    const cycle = (i: number, t: number) =>
+      50 + 8 * Math.sin((2 * Math.PI * (t % DAY)) / DAY) + (i >= burst && i % 10 === 0 ? 40 : 0);
+    const pts = series(10 * 288, cycle, 5 * MIN, 7);
+    // Act
+    const ds = runAll(pts);
+    const loose = runAll(pts, { modelErrorCap: 10 });
+    // Assess: residuals capped at 5 scales keep the profile; at 10 scales the spikes switched it off.
+    expect(ds.slice(burst).every((d) => d.seasonality === 'daily')).toBe(true);
+    expect(loose.slice(burst).filter((d) => d.seasonality === 'daily').length).toBeLessThan(288);
+  });
+
   it('uses no profile when there is no daily cycle', () => {
     const ds = runAll(series(4000, () => 10));
     expect(ds[3999]!.seasonality).toBe('none');
