@@ -6,6 +6,6 @@ const EVENTS_DIR = join(__dirname, '..', '..', 'events');
 
 /** `loadEvent('health.eventbridge')` parses events/health.eventbridge.json (`metrics/x` reads events/metrics/x.json); a fresh copy every call. */
 export function loadEvent(name: string): unknown {
-  if (!/^(?:[\w.-]+\/)?[\w.-]+$/.test(name)) throw new Error(`bad sample event name: ${name}`);
+  if (/^(?:[\w.-]+\/)?[\w.-]+$/.exec(name) === null) throw new Error(`bad sample event name: ${name}`);
   return JSON.parse(readFileSync(join(EVENTS_DIR, `${name}.json`), 'utf8'));
 }

@@ -5,7 +5,7 @@ import { ensembleDetector } from './ensemble';
 import { knnDetector } from './knn';
 import { initialState, reviveState, step } from './robust-baseline';
 import { seasonalDetector } from './seasonal';
-import type { Detection, StreamingDetector } from './types';
+import { type Detection, quietDetection, type StreamingDetector } from './types';
 
 export type { Detection, StreamingDetector } from './types';
 
@@ -21,17 +21,7 @@ function robustBaseline(config: DetectorConfig): StreamingDetector<ReturnType<ty
     init: initialState,
     step(state, t, x, learn = true): Detection {
       const d = step(state, t, x, options, learn);
-      if (!d) {
-        return {
-          score: 0,
-          anomalous: false,
-          expected: x,
-          band: [x, x],
-          observed: x,
-          component: 'out-of-order',
-          seasonality: 'none',
-        };
-      }
+      if (!d) return quietDetection(x, 'out-of-order');
       return {
         score: d.score,
         anomalous: d.anomalous,

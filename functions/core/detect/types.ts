@@ -34,3 +34,8 @@ export interface StreamingDetector<S> {
   /** Undefined when `raw` is not a valid encoded state of this detector (it is then rebuilt). */
   decode(raw: unknown): S | undefined;
 }
+
+/** The detection for a point a detector does not score (out of order, warm-up): nothing to see, nothing learned. */
+export function quietDetection(x: number, component: string): Detection {
+  return { score: 0, anomalous: false, expected: x, band: [x, x], observed: x, component, seasonality: 'none' };
+}

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { DetectorConfig } from '../../config/schema';
 import { ConfigError, issuesFromZod } from '../../errors';
-import type { Detection, StreamingDetector } from '../types';
+import { type Detection, quietDetection, type StreamingDetector } from '../types';
 
 const paramsSchema = z.strictObject({
   /** Quantization levels spanning the range seen so far; values outside it get levels beyond. */
@@ -164,15 +164,7 @@ export function contextDetector(config: DetectorConfig): StreamingDetector<Conte
 
   function step(s: ContextState, t: number, x: number, learn = true): Detection {
     if (s.last !== null && t <= s.last) {
-      return {
-        score: 0,
-        anomalous: false,
-        expected: x,
-        band: [x, x],
-        observed: x,
-        component: 'out-of-order',
-        seasonality: 'none',
-      };
+      return quietDetection(x, 'out-of-order');
     }
     const lo = s.n === 0 ? x : s.lo;
     const hi = s.n === 0 ? x : s.hi;

@@ -5,7 +5,7 @@ import { ConfigError, formatPath, type Issue, issuesFromZod } from '../../errors
 import { contextDetector } from '../context';
 import { knnDetector } from '../knn';
 import { seasonalDetector } from '../seasonal';
-import type { Detection, StreamingDetector } from '../types';
+import { type Detection, quietDetection, type StreamingDetector } from '../types';
 
 /** Engines an ensemble may hold, each with the way its score maps back to a tail probability. */
 const MEMBER_KINDS = {
@@ -179,15 +179,7 @@ export function ensembleDetector(config: DetectorConfig): StreamingDetector<Ense
 
   function step(s: EnsembleState, t: number, x: number, learn = true): Detection {
     if (s.last !== null && t <= s.last) {
-      return {
-        score: 0,
-        anomalous: false,
-        expected: x,
-        band: [x, x],
-        observed: x,
-        component: 'out-of-order',
-        seasonality: 'none',
-      };
+      return quietDetection(x, 'out-of-order');
     }
     let pooled = 0;
     let lead = 0;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { DetectorConfig } from '../../config/schema';
 import { ConfigError, issuesFromZod } from '../../errors';
-import type { Detection, StreamingDetector } from '../types';
+import { type Detection, quietDetection, type StreamingDetector } from '../types';
 
 const paramsSchema = z.strictObject({
   /** Points in a context (the current point and the ones before it). */
@@ -249,15 +249,7 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
 
   function step(s: KnnState, t: number, x: number, learn = true): Detection {
     if (s.last !== null && t <= s.last) {
-      return {
-        score: 0,
-        anomalous: false,
-        expected: x,
-        band: [x, x],
-        observed: x,
-        component: 'out-of-order',
-        seasonality: 'none',
-      };
+      return quietDetection(x, 'out-of-order');
     }
     const lo = s.n === 0 ? x : s.lo;
     const hi = s.n === 0 ? x : s.hi;
