@@ -1,3 +1,4 @@
+import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { type DetectorConfig, detectorSchema } from '../../../../functions/core/config/schema';
 import { knnDetector } from '../../../../functions/core/detect/knn';
@@ -81,6 +82,36 @@ describe('knn detector: streaming contract', () => {
     // Assess
     expect(b).toEqual(a);
     expect(detector.encode(revived)).toEqual(detector.encode(straight));
+  });
+
+  it('still reads the version 1 form (plain ring bytes, total alongside) and continues identically', () => {
+    // Prepare: the same state written the old way
+    const values = daily(2400).map((v, i) => (i === 2000 ? v + 40 : v));
+    const detector = knnDetector(config());
+    const straight = detector.init();
+    feed(detector, straight, values.slice(0, 1200));
+    const current = JSON.parse(JSON.stringify(detector.encode(straight)));
+    const v1 = {
+      ...current,
+      v: 1,
+      mem: inflateRawSync(Buffer.from(current.mem, 'base64')).toString('base64'),
+      total: (current.hist as number[]).reduce((a, c) => a + c, 0),
+    };
+
+    // Act
+    const revived = detector.decode(v1);
+    if (!revived) throw new Error('version 1 state did not revive');
+    const a: Detection[] = [];
+    const b: Detection[] = [];
+    for (let i = 1200; i < values.length; i++) {
+      a.push(detector.step(straight, T0 + i * FIVE_MINUTES, values[i] as number));
+      b.push(detector.step(revived, T0 + i * FIVE_MINUTES, values[i] as number));
+    }
+
+    // Assess
+    expect(b).toEqual(a);
+    expect(detector.decode({ ...v1, total: v1.total + 1 })).toBeUndefined();
+    expect(current.v).toBe(2);
   });
 
   it('is deterministic: the same points give the same detections', () => {
@@ -188,6 +219,7 @@ describe('knn detector: streaming contract', () => {
     expect(detector.decode({ ...good, used: good.used + 1 })).toBeUndefined();
     expect(detector.decode({ ...good, hist: good.hist.slice(1) })).toBeUndefined();
     expect(detector.decode({ ...good, mem: '%%%' })).toBeUndefined();
+    expect(detector.decode({ ...good, mem: 'AAAA' })).toBeUndefined();
     // Another configuration (a shorter context) cannot continue this state.
     expect(knnDetector(config({ context: 4 })).decode(good)).toBeUndefined();
   });
