@@ -1,6 +1,14 @@
 // The 'seasonal' detector engine (issue 3): robust level + learned daily profile, components calibrated per series.
 import { z } from 'zod';
 import type { DetectorConfig } from '../../config/schema';
+import {
+  allFinite as allFinite64,
+  base64ToBytes,
+  bytesToFloat64,
+  deflateToBase64,
+  float64ToBytes,
+  inflateFromBase64,
+} from '../state-codec';
 import type { Detection, StreamingDetector } from '../types';
 import { binPosition, type CalibrationOptions, record, type TailHistogram, tail } from './calibration';
 
@@ -120,6 +128,7 @@ const ENCODED_KEYS = [
 ] as const;
 const KNOWN_KEYS: ReadonlySet<string> = new Set(ENCODED_KEYS);
 
+/** Version 1: every float as JSON decimal text (still read). */
 interface EncodedSeasonalState {
   v: 1;
   n: number;
@@ -141,6 +150,21 @@ interface EncodedSeasonalState {
   total: number;
   refr: number;
 }
+
+/**
+ * Version 2: the floats as their Float64 bytes (exact, ~35% shorter than decimals) and the tail histogram deflated
+ * (mostly zeros and quarter counts). `f` holds SCALARS in order, then the daily profile.
+ */
+interface EncodedSeasonalStateV2 {
+  v: 2;
+  n: number;
+  refr: number;
+  f: string;
+  hist: string;
+}
+
+/** The floats packed in `f` ahead of the profile: the scalar fields, `short` (NC values) and the histogram total. */
+const SCALARS = 12 + NC + 1;
 
 const isFiniteNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
@@ -300,6 +324,37 @@ function makeStep(p: SeasonalParams, threshold: number) {
 export function seasonalDetector(config: DetectorConfig): StreamingDetector<SeasonalState> {
   const p = normalize(config.params);
   const step = makeStep(p, config.scoreThreshold);
+  /** The version 2 form, or undefined (then the version 1 reader gets its turn). */
+  function decodeV2(raw: unknown): SeasonalState | undefined {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+    const e = raw as Record<string, unknown>;
+    if (e.v !== 2 || !isCount(e.n) || !isCount(e.refr) || Object.keys(e).length !== 5) return undefined;
+    const fBytes = base64ToBytes(e.f);
+    const f = fBytes && bytesToFloat64(fBytes, SCALARS + p.slots);
+    const hBytes = inflateFromBase64(e.hist, NC * p.bins * 8);
+    const counts = hBytes && bytesToFloat64(hBytes, NC * p.bins);
+    if (!f || !counts || !allFinite64(f) || !allFinite64(counts)) return undefined;
+    return {
+      n: e.n,
+      t0: f[0]!,
+      lastX: f[1]!,
+      quantum: f[2]!,
+      level: f[3]!,
+      plain: f[4]!,
+      day: f.slice(SCALARS),
+      errS: f[5]!,
+      errP: f[6]!,
+      scale: f[7]!,
+      fast: f[8]!,
+      slow: f[9]!,
+      vfast: f[10]!,
+      vslow: f[11]!,
+      short: f.slice(12, 12 + NC),
+      hist: { counts, total: f[12 + NC]! },
+      refr: e.refr,
+    };
+  }
+
   return {
     kind: 'seasonal',
     init: (): SeasonalState => ({
@@ -322,28 +377,34 @@ export function seasonalDetector(config: DetectorConfig): StreamingDetector<Seas
       refr: 0,
     }),
     step,
-    encode: (s) => ({
-      v: 1,
-      n: s.n,
-      t0: s.t0,
-      lastX: s.lastX,
-      quantum: s.quantum,
-      level: s.level,
-      plain: s.plain,
-      day: toBase64(s.day),
-      errS: s.errS,
-      errP: s.errP,
-      scale: s.scale,
-      fast: s.fast,
-      slow: s.slow,
-      vfast: s.vfast,
-      vslow: s.vslow,
-      short: Array.from(s.short),
-      hist: Array.from(s.hist.counts),
-      total: s.hist.total,
-      refr: s.refr,
-    }),
+    encode: (s): EncodedSeasonalStateV2 => {
+      const f = new Float64Array(SCALARS + p.slots);
+      f[0] = s.t0;
+      f[1] = s.lastX;
+      f[2] = s.quantum;
+      f[3] = s.level;
+      f[4] = s.plain;
+      f[5] = s.errS;
+      f[6] = s.errP;
+      f[7] = s.scale;
+      f[8] = s.fast;
+      f[9] = s.slow;
+      f[10] = s.vfast;
+      f[11] = s.vslow;
+      f.set(s.short, 12);
+      f[12 + NC] = s.hist.total;
+      f.set(s.day, SCALARS);
+      return {
+        v: 2,
+        n: s.n,
+        refr: s.refr,
+        f: toBase64(f),
+        hist: deflateToBase64(float64ToBytes(s.hist.counts)),
+      };
+    },
     decode: (raw) => {
+      const v2 = decodeV2(raw);
+      if (v2) return v2;
       if (!isEncoded(raw, p.bins)) return undefined;
       const e = raw;
       const day = fromBase64(e.day, p.slots);

@@ -90,12 +90,56 @@ describe('seasonal detector: streaming contract', () => {
     expect(fromLive.some((x) => x.anomalous)).toBe(true);
   });
 
+  it('still reads the version 1 form (floats as decimals) and continues identically', () => {
+    // Prepare: the state written the old way
+    const pts = series(3000, (i, t) => daily(i, t) + (i === 2500 ? 40 : 0));
+    const d = seasonalDetector(config());
+    const a = d.init();
+    for (const p of pts.slice(0, 1700)) d.step(a, p.t, p.x);
+    const v1 = JSON.parse(
+      JSON.stringify({
+        v: 1,
+        n: a.n,
+        t0: a.t0,
+        lastX: a.lastX,
+        quantum: a.quantum,
+        level: a.level,
+        plain: a.plain,
+        day: Buffer.from(a.day.buffer).toString('base64'),
+        errS: a.errS,
+        errP: a.errP,
+        scale: a.scale,
+        fast: a.fast,
+        slow: a.slow,
+        vfast: a.vfast,
+        vslow: a.vslow,
+        short: Array.from(a.short),
+        hist: Array.from(a.hist.counts),
+        total: a.hist.total,
+        refr: a.refr,
+      }),
+    );
+    // Act
+    const b = d.decode(v1) as SeasonalState;
+    const rest = pts.slice(1700);
+    const fromLive = rest.map((p) => d.step(a, p.t, p.x));
+    const fromRevived = rest.map((p) => d.step(b, p.t, p.x));
+    // Assess
+    expect(fromRevived).toEqual(fromLive);
+    expect((d.encode(a) as { v: number }).v).toBe(2);
+  });
+
   it('rejects a state that is not its own', () => {
     const d = seasonalDetector(config());
     expect(d.decode({ n: 3 })).toBeUndefined();
     expect(d.decode(null)).toBeUndefined();
     const other = seasonalDetector(config({ slots: 48 }));
     expect(d.decode(other.encode(other.init()))).toBeUndefined();
+    const good = d.encode(d.init()) as Record<string, unknown>;
+    expect(d.decode(good)).toBeDefined();
+    expect(d.decode({ ...good, hist: 'AAAA' })).toBeUndefined();
+    expect(d.decode({ ...good, f: 'AAAA' })).toBeUndefined();
+    expect(d.decode({ ...good, extra: 1 })).toBeUndefined();
   });
 
   it('keeps its state small and bounded however long the series runs', () => {
