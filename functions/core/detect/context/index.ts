@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { DetectorConfig } from '../../config/schema';
 import { ConfigError, issuesFromZod } from '../../errors';
+import { base64ToBytes, bytesToBase64 } from '../state-codec';
 import { type Detection, quietDetection, type StreamingDetector } from '../types';
 
 const paramsSchema = z.strictObject({
@@ -55,7 +56,8 @@ export interface ContextState {
   cool: number;
 }
 
-export interface EncodedContextState {
+/** Version 1: the whole table as little-endian words, and the histogram's total alongside it (still read). */
+export interface EncodedContextStateV1 {
   v: 1;
   n: number;
   last: number | null;
@@ -71,25 +73,71 @@ export interface EncodedContextState {
   cool: number;
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-function toBase64(words: Uint16Array): string {
-  // Little-endian bytes regardless of the host, so a state moves between machines.
-  const bytes = new Uint8Array(words.length * 2);
-  for (let i = 0; i < words.length; i++) {
-    const v = words[i] as number;
-    bytes[2 * i] = v & 0xff;
-    bytes[2 * i + 1] = v >>> 8;
-  }
-  return Buffer.from(bytes).toString('base64');
+/**
+ * Version 2: the table sparse (a bitmap of the filled slots, then their fingerprints; a typical table is half
+ * empty and fingerprints do not compress) and no total (it is the histogram's sum).
+ */
+export interface EncodedContextState {
+  v: 2;
+  n: number;
+  last: number | null;
+  lo: number;
+  hi: number;
+  recent: number[];
+  rpos: number;
+  table: string;
+  novel: number[];
+  npos: number;
+  hist: number[];
+  cool: number;
 }
 
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Version 1's table: every word, little-endian. */
 function fromBase64(text: string, words: number): Uint16Array | undefined {
   if (text.length % 4 !== 0 || !BASE64.test(text)) return undefined;
   const bytes = Buffer.from(text, 'base64');
   if (bytes.length !== words * 2) return undefined;
   const out = new Uint16Array(words);
   for (let i = 0; i < words; i++) out[i] = (bytes[2 * i] as number) | ((bytes[2 * i + 1] as number) << 8);
+  return out;
+}
+
+/** The table as a bitmap of its non-zero words, then those words little-endian, in base64. */
+function toSparseBase64(words: Uint16Array): string {
+  const head = (words.length + 7) >> 3;
+  let filled = 0;
+  for (let i = 0; i < words.length; i++) if (words[i] !== 0) filled++;
+  const bytes = new Uint8Array(head + 2 * filled);
+  let at = head;
+  for (let i = 0; i < words.length; i++) {
+    const v = words[i] as number;
+    if (v === 0) continue;
+    bytes[i >> 3] = (bytes[i >> 3] as number) | (1 << (i & 7));
+    bytes[at++] = v & 0xff;
+    bytes[at++] = v >>> 8;
+  }
+  return bytesToBase64(bytes);
+}
+
+function fromSparseBase64(text: unknown, words: number): Uint16Array | undefined {
+  const bytes = base64ToBytes(text);
+  const head = (words + 7) >> 3;
+  if (!bytes || bytes.length < head) return undefined;
+  const out = new Uint16Array(words);
+  let at = head;
+  for (let i = 0; i < words; i++) {
+    if (((bytes[i >> 3] as number) & (1 << (i & 7))) === 0) continue;
+    if (at + 2 > bytes.length) return undefined;
+    const v = (bytes[at] as number) | ((bytes[at + 1] as number) << 8);
+    // A slot marked filled holding the empty fingerprint, or padding bits set, is not something encode writes.
+    if (v === 0) return undefined;
+    out[i] = v;
+    at += 2;
+  }
+  if (at !== bytes.length) return undefined;
+  for (let i = words; i < head * 8; i++) if (((bytes[i >> 3] as number) & (1 << (i & 7))) !== 0) return undefined;
   return out;
 }
 
@@ -254,26 +302,27 @@ export function contextDetector(config: DetectorConfig): StreamingDetector<Conte
 
   function encode(s: ContextState): EncodedContextState {
     return {
-      v: 1,
+      v: 2,
       n: s.n,
       last: s.last,
       lo: s.lo,
       hi: s.hi,
       recent: [...s.recent],
       rpos: s.rpos,
-      table: toBase64(s.table),
+      table: toSparseBase64(s.table),
       novel: [...s.novel],
       npos: s.npos,
       hist: [...s.hist],
-      total: s.total,
       cool: s.cool,
     };
   }
 
+  /** Reads version 2 and the older version 1. */
   function decode(raw: unknown): ContextState | undefined {
     if (typeof raw !== 'object' || raw === null) return undefined;
-    const e = raw as Partial<EncodedContextState>;
-    if (e.v !== 1 || !isCount(e.n) || !isFiniteNumber(e.lo) || !isFiniteNumber(e.hi) || e.lo > e.hi) return undefined;
+    const e = raw as Partial<EncodedContextStateV1> | Partial<EncodedContextState>;
+    if (e.v !== 1 && e.v !== 2) return undefined;
+    if (!isCount(e.n) || !isFiniteNumber(e.lo) || !isFiniteNumber(e.hi) || e.lo > e.hi) return undefined;
     if (e.last !== null && !isFiniteNumber(e.last)) return undefined;
     if (!Array.isArray(e.recent) || e.recent.length !== R || !e.recent.every(isFiniteNumber)) return undefined;
     if (!isCount(e.rpos, Math.max(R - 1, 0))) return undefined;
@@ -281,10 +330,10 @@ export function contextDetector(config: DetectorConfig): StreamingDetector<Conte
       return undefined;
     if (!isCount(e.npos, Math.max(S - 1, 0))) return undefined;
     if (!Array.isArray(e.hist) || e.hist.length !== BINS || !e.hist.every((c) => isCount(c))) return undefined;
-    if (!isCount(e.total) || e.hist.reduce((a, c) => a + c, 0) !== e.total || !isCount(e.cool, p.refractory))
-      return undefined;
+    const total = e.hist.reduce((a, c) => a + c, 0);
+    if (!isCount(total) || (e.v === 1 && e.total !== total) || !isCount(e.cool, p.refractory)) return undefined;
     if (typeof e.table !== 'string') return undefined;
-    const table = fromBase64(e.table, p.sets * ways);
+    const table = e.v === 1 ? fromBase64(e.table, p.sets * ways) : fromSparseBase64(e.table, p.sets * ways);
     if (!table) return undefined;
     return {
       n: e.n,
@@ -297,7 +346,7 @@ export function contextDetector(config: DetectorConfig): StreamingDetector<Conte
       novel: [...e.novel],
       npos: e.npos,
       hist: [...e.hist],
-      total: e.total,
+      total,
       cool: e.cool,
     };
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type DetectorConfig, detectorSchema } from '../../../../functions/core/config/schema';
 import { createDetector } from '../../../../functions/core/detect';
-import { contextDetector } from '../../../../functions/core/detect/context';
+import { type ContextState, contextDetector } from '../../../../functions/core/detect/context';
 import type { Detection, StreamingDetector } from '../../../../functions/core/detect/types';
 import { ConfigError } from '../../../../functions/core/errors';
 
@@ -83,6 +83,33 @@ describe('contextDetector', () => {
     // Assess
     expect(fromB).toEqual(fromA);
     expect(detector.encode(b)).toEqual(detector.encode(a));
+  });
+
+  it('still reads the version 1 form (the whole table, total alongside) and continues identically', () => {
+    // Prepare: the state written the old way
+    const detector = contextDetector(config({ smooth: 3 }));
+    const values = daily(4 * DAY, 11, 3);
+    const half = 2 * DAY;
+    const a = detector.init() as ContextState;
+    feed(detector, a, values.slice(0, half));
+    const words = Buffer.alloc(a.table.length * 2);
+    for (const [i, w] of a.table.entries()) words.writeUInt16LE(w, 2 * i);
+    const { table: _table, hist, ...rest } = a;
+    const v1 = JSON.parse(
+      JSON.stringify({ ...rest, v: 1, table: words.toString('base64'), hist, total: hist.reduce((x, c) => x + c, 0) }),
+    );
+    const b = detector.decode(v1);
+    if (!b) throw new Error('version 1 state refused');
+
+    // Act
+    const later = values.slice(half);
+    const fromA = later.map((x, i) => detector.step(a, T0 + (half + i) * FIVE_MINUTES, x).score);
+    const fromB = later.map((x, i) => detector.step(b, T0 + (half + i) * FIVE_MINUTES, x).score);
+
+    // Assess
+    expect(fromB).toEqual(fromA);
+    expect(detector.encode(b)).toEqual(detector.encode(a));
+    expect((detector.encode(a) as { v: number }).v).toBe(2);
   });
 
   it('is deterministic: the same points give the same scores', () => {
@@ -188,6 +215,10 @@ describe('contextDetector', () => {
     // Assess
     expect(refused).toBeUndefined();
     expect(detector.decode({ v: 2 })).toBeUndefined();
+    const good = JSON.parse(JSON.stringify(detector.encode(state)));
+    expect(detector.decode(good)).toBeDefined();
+    expect(detector.decode({ ...good, table: 'AAAA' })).toBeUndefined();
+    expect(detector.decode({ ...good, table: `${good.table}AAAA` })).toBeUndefined();
     expect(() => contextDetector(config({ sets: 100 }))).toThrow(ConfigError);
     expect(() => contextDetector(config({ order: 0 }))).toThrow('detectors.context-test.params.order');
   });
