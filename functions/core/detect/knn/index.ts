@@ -10,7 +10,10 @@ const paramsSchema = z.strictObject({
   context: z.number().int().min(2).max(32).default(8),
   /** Quantization levels spanning the range seen so far; values outside it get levels beyond. */
   levels: z.number().int().min(2).max(64).default(8),
-  /** Contexts remembered (a ring of the most recent novel ones); state grows by `context` bytes per slot. */
+  /**
+   * Contexts remembered (a ring of the most recent novel ones); state grows by up to `context` bytes per slot
+   * (saved deflated: typically a fifth of that).
+   */
   memory: z.number().int().min(8).max(1024).default(256),
   /** L1 distance, in levels, that still counts as the same context (absorbs noise at level boundaries). */
   tolerance: z.number().int().min(0).max(16).default(2),
