@@ -4,30 +4,10 @@ import { type DetectorConfig, detectorSchema } from '../../../../functions/core/
 import { knnDetector } from '../../../../functions/core/detect/knn';
 import type { Detection, StreamingDetector } from '../../../../functions/core/detect/types';
 import { ConfigError } from '../../../../functions/core/errors';
-
-const T0 = Date.parse('2026-01-05T00:00:00.000Z');
-const FIVE_MINUTES = 300_000;
-const DAY = 288;
-/** The event in the synthetic cases comes after a week of normal data. */
-const EVENT = 7 * DAY;
+import { DAY, daily, EVENT, FIVE_MINUTES, lcg, T0 } from '../synthetic';
 
 function config(params: Record<string, unknown> = {}, scoreThreshold = 0.9): DetectorConfig {
   return detectorSchema.parse({ name: 'knn-test', kind: 'knn', params, scoreThreshold });
-}
-
-/** Deterministic uniform noise in [0, 1) (tests may not use Math.random either). */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-/** A daily sine around 100 with small noise, sampled every five minutes. */
-function daily(n: number, seed = 7, noise = 1): number[] {
-  const r = lcg(seed);
-  return Array.from({ length: n }, (_, i) => 100 + 10 * Math.sin((2 * Math.PI * i) / DAY) + noise * (2 * r() - 1));
 }
 
 function feed<S>(detector: StreamingDetector<S>, state: S, values: number[]): void {
