@@ -58,3 +58,8 @@ export function allFinite(values: Float64Array): boolean {
   for (let k = 0; k < values.length; k++) if (!Number.isFinite(values[k])) return false;
   return true;
 }
+
+/** Shape checks the engines' decoders share: a whole number in [0, max], a finite number. */
+export const isCount = (x: unknown, max = Number.MAX_SAFE_INTEGER): x is number =>
+  typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= max;
+export const isFiniteNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);

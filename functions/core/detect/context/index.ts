@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { DetectorConfig } from '../../config/schema';
 import { ConfigError, issuesFromZod } from '../../errors';
-import { base64ToBytes, bytesToBase64 } from '../state-codec';
+import { base64ToBytes, bytesToBase64, isCount, isFiniteNumber } from '../state-codec';
 import { type Detection, quietDetection, type StreamingDetector } from '../types';
 
 const paramsSchema = z.strictObject({
@@ -92,13 +92,10 @@ export interface EncodedContextState {
   cool: number;
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
 /** Version 1's table: every word, little-endian. */
 function fromBase64(text: string, words: number): Uint16Array | undefined {
-  if (text.length % 4 !== 0 || !BASE64.test(text)) return undefined;
-  const bytes = Buffer.from(text, 'base64');
-  if (bytes.length !== words * 2) return undefined;
+  const bytes = base64ToBytes(text);
+  if (!bytes || bytes.length !== words * 2) return undefined;
   const out = new Uint16Array(words);
   for (let i = 0; i < words; i++) out[i] = (bytes[2 * i] as number) | ((bytes[2 * i + 1] as number) << 8);
   return out;
@@ -140,10 +137,6 @@ function fromSparseBase64(text: unknown, words: number): Uint16Array | undefined
   for (let i = words; i < head * 8; i++) if (((bytes[i >> 3] as number) & (1 << (i & 7))) !== 0) return undefined;
   return out;
 }
-
-const isCount = (x: unknown, max = Number.MAX_SAFE_INTEGER): x is number =>
-  typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= max;
-const isFiniteNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 
 export function contextDetector(config: DetectorConfig): StreamingDetector<ContextState> {
   const parsed = paramsSchema.safeParse(config.params ?? {});

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { DetectorConfig } from '../../config/schema';
 import { ConfigError, issuesFromZod } from '../../errors';
-import { base64ToBytes, deflateToBase64, inflateFromBase64 } from '../state-codec';
+import { base64ToBytes, deflateToBase64, inflateFromBase64, isCount, isFiniteNumber } from '../state-codec';
 import { type Detection, quietDetection, type StreamingDetector } from '../types';
 
 const paramsSchema = z.strictObject({
@@ -103,10 +103,6 @@ export interface EncodedKnnState {
   cool: number;
   paged: number;
 }
-
-const isCount = (x: unknown, max = Number.MAX_SAFE_INTEGER): x is number =>
-  typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= max;
-const isFiniteNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 
 export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState> {
   const parsed = paramsSchema.safeParse(config.params ?? {});

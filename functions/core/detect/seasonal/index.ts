@@ -4,10 +4,13 @@ import type { DetectorConfig } from '../../config/schema';
 import {
   allFinite as allFinite64,
   base64ToBytes,
+  bytesToBase64,
   bytesToFloat64,
   deflateToBase64,
   float64ToBytes,
   inflateFromBase64,
+  isCount,
+  isFiniteNumber,
 } from '../state-codec';
 import type { Detection, StreamingDetector } from '../types';
 import { binPosition, type CalibrationOptions, record, type TailHistogram, tail } from './calibration';
@@ -94,7 +97,7 @@ function normalize(params: unknown): SeasonalParams {
 }
 
 function toBase64(a: Float64Array): string {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+  return bytesToBase64(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
 }
 
 function fromBase64(s: string, length: number): Float64Array | undefined {
@@ -166,8 +169,6 @@ interface EncodedSeasonalStateV2 {
 /** The floats packed in `f` ahead of the profile: the scalar fields, `short` (NC values) and the histogram total. */
 const SCALARS = 12 + NC + 1;
 
-const isFiniteNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 const allFinite = (a: unknown, length: number): a is number[] => {
   if (!Array.isArray(a) || a.length !== length) return false;
   for (let k = 0; k < length; k++) if (!isFiniteNumber(a[k])) return false;
