@@ -56,23 +56,6 @@ export interface ContextState {
   cool: number;
 }
 
-/** Version 1: the whole table as little-endian words, and the histogram's total alongside it (still read). */
-export interface EncodedContextStateV1 {
-  v: 1;
-  n: number;
-  last: number | null;
-  lo: number;
-  hi: number;
-  recent: number[];
-  rpos: number;
-  table: string;
-  novel: number[];
-  npos: number;
-  hist: number[];
-  total: number;
-  cool: number;
-}
-
 /**
  * Version 2: the table sparse (a bitmap of the filled slots, then their fingerprints; a typical table is half
  * empty and fingerprints do not compress) and no total (it is the histogram's sum).
@@ -91,6 +74,9 @@ export interface EncodedContextState {
   hist: number[];
   cool: number;
 }
+
+/** Version 1 (still read): the whole table as little-endian words, and the histogram's total alongside it. */
+export type EncodedContextStateV1 = Omit<EncodedContextState, 'v'> & { v: 1; total: number };
 
 /** Version 1's table: every word, little-endian. */
 function fromBase64(text: string, words: number): Uint16Array | undefined {

@@ -66,24 +66,6 @@ export interface KnnState {
   paged: number;
 }
 
-/** Version 1: the ring's bytes as plain base64 and the histogram's total alongside it (still read). */
-export interface EncodedKnnStateV1 {
-  v: 1;
-  n: number;
-  last: number | null;
-  lo: number;
-  hi: number;
-  recent: number[];
-  rpos: number;
-  mem: string;
-  used: number;
-  mpos: number;
-  hist: number[];
-  total: number;
-  cool: number;
-  paged: number;
-}
-
 /**
  * Version 2: the ring deflated (quantized contexts take a handful of levels and overlap, so it packs to ~1/5) and no
  * total (it is the histogram's sum). About 1.1 KB less than version 1 at memory 128.
@@ -103,6 +85,9 @@ export interface EncodedKnnState {
   cool: number;
   paged: number;
 }
+
+/** Version 1 (still read): the ring's bytes as plain base64, and the histogram's total alongside it. */
+export type EncodedKnnStateV1 = Omit<EncodedKnnState, 'v'> & { v: 1; total: number };
 
 export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState> {
   const parsed = paramsSchema.safeParse(config.params ?? {});
