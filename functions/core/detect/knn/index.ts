@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { DetectorConfig } from '../../config/schema';
 import { ConfigError, issuesFromZod } from '../../errors';
-import { base64ToBytes, deflateToBase64, inflateFromBase64, isCount, isFiniteNumber } from '../state-codec';
+import { base64ToBytes, isCount, isFiniteNumber, PackCache } from '../state-codec';
 import { type Detection, quietDetection, type StreamingDetector } from '../types';
 
 const paramsSchema = z.strictObject({
@@ -99,6 +99,8 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
   const threshold = config.scoreThreshold;
   // Scratch for the current context; the detector instance is shared by series but steps are synchronous.
   const ctx = new Uint8Array(w);
+  // Saved rings this instance packed or unpacked: most batches leave a ring as loaded, so its save costs nothing.
+  const packs = new PackCache();
 
   const half = w >> 1;
 
@@ -301,6 +303,7 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
         }
         if (s.used === 0 || d > 0) {
           s.mem.set(ctx, s.mpos * w);
+          packs.changed(s.mem);
           setSums(s.sums, s.mem, s.mpos);
           s.mpos = (s.mpos + 1) % p.memory;
           if (s.used < p.memory) s.used++;
@@ -335,7 +338,7 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
       hi: s.hi,
       recent: [...s.recent],
       rpos: s.rpos,
-      mem: deflateToBase64(s.mem.subarray(0, s.used * w)),
+      mem: packs.deflate(s.mem, s.mem.subarray(0, s.used * w)),
       used: s.used,
       mpos: s.mpos,
       hist: [...s.hist],
@@ -358,10 +361,11 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
     const total = e.hist.reduce((a, c) => a + c, 0);
     if (!isCount(total) || (e.v === 1 && e.total !== total) || !isCount(e.cool, p.refractory)) return undefined;
     if (!isFiniteNumber(e.paged) || e.paged < 0 || e.paged > 1) return undefined;
-    const bytes = e.v === 1 ? base64ToBytes(e.mem) : inflateFromBase64(e.mem, e.used * w);
+    const bytes = e.v === 1 ? base64ToBytes(e.mem) : packs.inflate(e.mem, e.used * w);
     if (!bytes || bytes.length !== e.used * w) return undefined;
     const mem = new Uint8Array(p.memory * w);
     mem.set(bytes);
+    if (e.v === 2) packs.loaded(mem, e.mem as string);
     const sums = new Int32Array(2 * p.memory);
     for (let m = 0; m < e.used; m++) setSums(sums, mem, m);
     return {
