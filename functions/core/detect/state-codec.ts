@@ -1,17 +1,23 @@
 // Detector state codec: the byte packings the engines' encode/decode share to keep a series' saved state small.
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
 // Buffer's codec, not btoa/atob over a char string: this runs on every state save and load.
 export function bytesToBase64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
-/** Undefined for anything but canonical base64: Buffer skips bad characters silently, and those mean corruption. */
+/**
+ * Undefined for anything but padded base64: Buffer skips bad characters silently, and those mean corruption. A
+ * skipped character shortens the output, so the length check catches it without a regular expression over every
+ * saved field on every load (Buffer also reads the URL-safe '-' and '_', which decode to the same bytes).
+ */
 export function base64ToBytes(text: unknown): Uint8Array | undefined {
-  if (typeof text !== 'string' || text.length % 4 !== 0 || !BASE64.test(text)) return undefined;
-  return new Uint8Array(Buffer.from(text, 'base64'));
+  if (typeof text !== 'string' || text.length % 4 !== 0) return undefined;
+  const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const bytes = Buffer.from(text, 'base64');
+  const eq = text.indexOf('=');
+  if (bytes.length !== (text.length / 4) * 3 - pad || (eq >= 0 && eq < text.length - pad)) return undefined;
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength).slice();
 }
 
 /**

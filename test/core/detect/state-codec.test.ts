@@ -1,6 +1,7 @@
 // Tests for the detector state codec: sparse floats and the pack cache must give exactly what the plain codecs give.
 import { describe, expect, it } from 'vitest';
 import {
+  base64ToBytes,
   deflateToBase64,
   floatsToSparseBase64,
   inflateFromBase64,
@@ -101,5 +102,16 @@ describe('PackCache', () => {
     expect((cache as unknown as { byText: Map<string, Uint8Array> }).byText.has(texts[0] as string)).toBe(false);
     expect((cache as unknown as { byText: Map<string, Uint8Array> }).byText.has(texts[19] as string)).toBe(true);
     expect(cache.inflate(texts[0], 256)?.[0]).toBe(0);
+  });
+});
+
+describe('base64ToBytes', () => {
+  it('reads padded base64 and refuses anything with a character Buffer would skip', () => {
+    expect(base64ToBytes('AQID')).toEqual(Uint8Array.from([1, 2, 3]));
+    expect(base64ToBytes('AQI=')).toEqual(Uint8Array.from([1, 2]));
+    expect(base64ToBytes('AQ==')).toEqual(Uint8Array.from([1]));
+    expect(base64ToBytes('')).toEqual(new Uint8Array(0));
+    for (const bad of ['AQI', 'AQ!D', 'A QD', 'AQ=D', '=AQD', 'A===', 'AQID\n', 'AQ\u00e9D', 42, null])
+      expect(base64ToBytes(bad)).toBeUndefined();
   });
 });
