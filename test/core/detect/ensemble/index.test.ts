@@ -234,6 +234,38 @@ describe('ensemble detector: synthetic anomalies', () => {
     expect(penalised[last]?.score).toBeLessThan(plain[last]?.score as number);
   });
 
+  it('counts a page of a young series in proportion to its age', () => {
+    // Prepare: one spike, long before the series has lived one page memory.
+    const values = daily(EVENT + 1);
+    values[EVENT] = 170;
+    const detector = ensembleDetector(config({ pageMemory: 10 * EVENT }));
+    const state = detector.init();
+
+    // Act
+    const detections = values.map((x, i) => detector.step(state, T0 + i * FIVE_MINUTES, x));
+
+    // Assess: the page weighs age / pageMemory, not a full page.
+    expect(detections[EVENT]?.anomalous).toBe(true);
+    expect(state.age).toBe(EVENT + 1);
+    expect(state.pages).toBeCloseTo((EVENT + 1) / (10 * EVENT), 6);
+  });
+
+  it('reads a state written before pages were weighed by age as a mature series', () => {
+    // Prepare
+    const detector = ensembleDetector(config());
+    const state = detector.init();
+    for (const [i, x] of daily(100).entries()) detector.step(state, T0 + i * FIVE_MINUTES, x);
+    const { age: _age, ...older } = detector.encode(state) as Record<string, unknown>;
+
+    // Act
+    const revived = detector.decode(JSON.parse(JSON.stringify(older))) as EnsembleState;
+
+    // Assess
+    expect(state.age).toBe(100);
+    expect(revived.age).toBe(2000);
+    expect(detector.decode({ ...older, age: -1 })).toBeUndefined();
+  });
+
   it('reads a state written before the page count existed as one with no recent pages', () => {
     // Prepare
     const values = daily(EVENT + 100);
