@@ -127,7 +127,7 @@ describe('seasonal detector: streaming contract', () => {
     const fromRevived = rest.map((p) => d.step(b, p.t, p.x));
     // Assess
     expect(fromRevived).toEqual(fromLive);
-    expect((d.encode(a) as { v: number }).v).toBe(3);
+    expect((d.encode(a) as { v: number }).v).toBe(4);
   });
 
   it('continues from a version 2 state (deflated histogram) exactly as from the live state', () => {
@@ -136,8 +136,17 @@ describe('seasonal detector: streaming contract', () => {
     const d = seasonalDetector(config());
     const a = d.init();
     for (const p of pts.slice(0, 1700)) d.step(a, p.t, p.x);
-    const v3 = d.encode(a) as { v: number; n: number; refr: number; f: string; hist: string };
-    const v2 = { ...v3, v: 2, hist: deflateToBase64(float64ToBytes(a.hist.counts)) };
+    // Version 2 had the histogram deflated and no weekly fields (the series is too short for them to matter).
+    const { w: _weekly, ...v4 } = d.encode(a) as {
+      v: number;
+      n: number;
+      refr: number;
+      f: string;
+      hist: string;
+      w: string;
+    };
+    const v3 = { ...v4, v: 3 };
+    const v2 = { ...v4, v: 2, hist: deflateToBase64(float64ToBytes(a.hist.counts)) };
     // Act
     const b = d.decode(JSON.parse(JSON.stringify(v2))) as SeasonalState;
     const rest = pts.slice(1700);
@@ -147,6 +156,55 @@ describe('seasonal detector: streaming contract', () => {
     expect(v2.hist).not.toBe(v3.hist);
     expect(fromRevived).toEqual(fromLive);
     expect(d.decode({ ...v2, hist: v3.hist })).toBeUndefined();
+    const fromV3 = d.decode(JSON.parse(JSON.stringify(v3))) as SeasonalState;
+    expect(fromV3.weekSeen).toBe(0);
+    expect(fromV3.dayNo).toBe(-1);
+  });
+
+  it('learns a weekly pattern: weekend drops stop paging once two weeks are seen, and say so', () => {
+    // Prepare: a daily cycle and weekends 40 lower (T0 is a Monday), 8 weeks at 5 minutes
+    const weekend = (t: number) => [0, 6].includes(new Date(t).getUTCDay());
+    const pts = series(8 * 7 * 288, (i, t) => daily(i, t) + (weekend(t) ? -40 : 0));
+    const run = (params: Record<string, unknown>) => {
+      const d = seasonalDetector(config(params));
+      const s = d.init();
+      return pts.map((p) => d.step(s, p.t, p.x));
+    };
+    const afterWeek3 = (ds: Detection[]) => ds.slice(21 * 288);
+    // Act
+    const withWeek = afterWeek3(run({}));
+    const without = afterWeek3(run({ weekly: false }));
+    // Assess
+    expect(without.filter((d) => d.anomalous).length).toBeGreaterThanOrEqual(3);
+    expect(withWeek.filter((d) => d.anomalous)).toEqual([]);
+    expect(withWeek.filter((d) => d.seasonality === 'daily+weekly').length).toBeGreaterThan(withWeek.length / 2);
+    expect(without.some((d) => d.seasonality.includes('weekly'))).toBe(false);
+  });
+
+  it('does not switch the weekly model on for a series without a weekly pattern', () => {
+    const d = seasonalDetector(config());
+    const s = d.init();
+    const ds = series(5 * 7 * 288, daily).map((p) => d.step(s, p.t, p.x));
+    expect(ds.filter((x) => x.seasonality.includes('weekly')).length).toBeLessThan(ds.length / 20);
+  });
+
+  it('continues identically from a mid-week state with the weekly model in use', () => {
+    // Prepare
+    const weekend = (t: number) => [0, 6].includes(new Date(t).getUTCDay());
+    const pts = series(4 * 7 * 288, (i, t) => daily(i, t) + (weekend(t) ? -40 : 0) + (i === 7000 ? 60 : 0));
+    const d = seasonalDetector(config());
+    const a = d.init();
+    const cut = 3 * 7 * 288 + 500;
+    for (const p of pts.slice(0, cut)) d.step(a, p.t, p.x);
+    // Act
+    const b = d.decode(JSON.parse(JSON.stringify(d.encode(a)))) as SeasonalState;
+    const rest = pts.slice(cut);
+    const fromLive = rest.map((p) => d.step(a, p.t, p.x));
+    const fromRevived = rest.map((p) => d.step(b, p.t, p.x));
+    // Assess
+    expect(a.weekSeen).toBe(0b1111111);
+    expect(fromLive.some((x) => x.seasonality === 'daily+weekly')).toBe(true);
+    expect(fromRevived).toEqual(fromLive);
   });
 
   it('rejects a state that is not its own', () => {
@@ -160,6 +218,12 @@ describe('seasonal detector: streaming contract', () => {
     expect(d.decode({ ...good, hist: 'AAAA' })).toBeUndefined();
     expect(d.decode({ ...good, f: 'AAAA' })).toBeUndefined();
     expect(d.decode({ ...good, extra: 1 })).toBeUndefined();
+    expect(d.decode({ ...good, w: 'AAAA' })).toBeUndefined();
+    const { w: _w, ...noWeekly } = good;
+    expect(d.decode(noWeekly)).toBeUndefined(); // version 4 needs its weekly fields
+    const badWeek = new Float64Array(14);
+    badWeek[7] = 200; // weekday bits beyond the seven
+    expect(d.decode({ ...good, w: Buffer.from(badWeek.buffer).toString('base64') })).toBeUndefined();
   });
 
   it('keeps its state small and bounded however long the series runs', () => {
