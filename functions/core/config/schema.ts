@@ -38,7 +38,7 @@ export const detectorSchema = z.strictObject({
   name,
   /** Matchers on the series (metric name and dimensions). */
   match: matchers.default({}),
-  kind: z.enum(['robust-baseline', 'seasonal', 'knn', 'ensemble', 'context']).default('robust-baseline'),
+  kind: z.enum(['robust-baseline', 'seasonal', 'knn', 'ensemble', 'context', 'flatline']).default('robust-baseline'),
   /** Engine-specific settings (validated by the engine); one configuration serves every series it matches. */
   params: z.record(z.string(), z.unknown()).default({}),
   /** Score (0..1) at or above which a point is anomalous, for engines that score in [0, 1]. */

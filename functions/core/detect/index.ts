@@ -2,6 +2,7 @@
 import type { DetectorConfig } from '../config/schema';
 import { contextDetector } from './context';
 import { ensembleDetector } from './ensemble';
+import { flatlineDetector } from './flatline';
 import { knnDetector } from './knn';
 import { initialState, reviveState, step } from './robust-baseline';
 import { seasonalDetector } from './seasonal';
@@ -43,6 +44,7 @@ const FACTORIES: Record<DetectorConfig['kind'], (config: DetectorConfig) => Stre
   knn: knnDetector as (c: DetectorConfig) => StreamingDetector<unknown>,
   ensemble: ensembleDetector as (c: DetectorConfig) => StreamingDetector<unknown>,
   context: contextDetector as (c: DetectorConfig) => StreamingDetector<unknown>,
+  flatline: flatlineDetector as (c: DetectorConfig) => StreamingDetector<unknown>,
 };
 
 const cache = new WeakMap<DetectorConfig, StreamingDetector<unknown>>();

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { type DetectorConfig, detectorSchema } from '../../config/schema';
 import { ConfigError, formatPath, type Issue, issuesFromZod } from '../../errors';
 import { contextDetector } from '../context';
+import { flatlineDetector } from '../flatline';
 import { knnDetector } from '../knn';
 import { seasonalDetector } from '../seasonal';
 import { type Detection, quietDetection, type StreamingDetector } from '../types';
@@ -25,6 +26,12 @@ const MEMBER_KINDS = {
   context: {
     create: contextDetector as (c: DetectorConfig) => StreamingDetector<unknown>,
     // Context scores are 1 − conformal p-value too.
+    log10Tail: (score: number): number => Math.log10(Math.max(1 - score, MIN_TAIL)),
+  },
+  // Opt-in, not a default member: its NAB gain hung on one marginal window (docs/detection.md).
+  flatline: {
+    create: flatlineDetector as (c: DetectorConfig) => StreamingDetector<unknown>,
+    // Flatline scores are 1 − the tail probability of the current run's length.
     log10Tail: (score: number): number => Math.log10(Math.max(1 - score, MIN_TAIL)),
   },
 } as const;
@@ -118,7 +125,7 @@ export interface EncodedEnsembleState {
 }
 
 /** Kinds that page on their own and so take `refractory: 0` as members unless the member sets it. */
-const SELF_SUPPRESSING: ReadonlySet<string> = new Set(['seasonal', 'knn', 'context']);
+const SELF_SUPPRESSING: ReadonlySet<string> = new Set(['seasonal', 'knn', 'context', 'flatline']);
 
 function buildMembers(config: DetectorConfig, raw: unknown[]): Member[] {
   const issues: Issue[] = [];
