@@ -287,6 +287,23 @@ describe('ensemble detector: synthetic anomalies', () => {
     expect(detector.decode({ ...older, pages: -1 })).toBeUndefined();
   });
 
+  it('learns a weekly cycle: weekends stop paging, and a weekday outage still pages', () => {
+    // Prepare: a daily cycle, weekends 33 lower (T0 is a Monday), 8 weeks; on the last Wednesday traffic halves
+    const r = lcg(11);
+    const weekend = (i: number) => Math.floor(i / DAY) % 7 >= 5;
+    const outage = 7 * 7 * DAY + 2 * DAY + 120;
+    const values = Array.from({ length: 8 * 7 * DAY }, (_, i) => {
+      const x = 100 + 23 * Math.sin((2 * Math.PI * i) / DAY) + (weekend(i) ? -33 : 0) + 4 * (r() - 0.5);
+      return i >= outage && i < outage + 60 ? x / 2 : x;
+    });
+    // Act
+    const detections = run(values);
+    // Assess
+    expect(falseFirings(detections.slice(3 * 7 * DAY), outage - 3 * 7 * DAY)).toBe(0);
+    expect(firstFiring(detections, outage)).toBeLessThan(5);
+    expect(detections[outage - 1]?.seasonality).toBe('daily+weekly');
+  });
+
   it('fires on a level shift', () => {
     // Prepare
     const values = daily(EVENT + 300).map((x, i) => (i >= EVENT ? x + 30 : x));
