@@ -1,7 +1,7 @@
 import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { type DetectorConfig, detectorSchema } from '../../../../functions/core/config/schema';
-import { knnDetector } from '../../../../functions/core/detect/knn';
+import { type KnnState, knnDetector } from '../../../../functions/core/detect/knn';
 import type { Detection, StreamingDetector } from '../../../../functions/core/detect/types';
 import { ConfigError } from '../../../../functions/core/errors';
 import { DAY, daily, EVENT, FIVE_MINUTES, lcg, T0 } from '../synthetic';
@@ -70,9 +70,12 @@ describe('knn detector: streaming contract', () => {
     const detector = knnDetector(config());
     const straight = detector.init();
     feed(detector, straight, values.slice(0, 1200));
-    const current = JSON.parse(JSON.stringify(detector.encode(straight)));
+    const { f: _floats, ...current } = JSON.parse(JSON.stringify(detector.encode(straight)));
+    const plain = { lo: straight.lo, hi: straight.hi, recent: [...straight.recent], paged: straight.paged };
+    const v2 = { ...current, ...plain, v: 2 };
     const v1 = {
       ...current,
+      ...plain,
       v: 1,
       mem: inflateRawSync(Buffer.from(current.mem, 'base64')).toString('base64'),
       total: (current.hist as number[]).reduce((a, c) => a + c, 0),
@@ -91,7 +94,13 @@ describe('knn detector: streaming contract', () => {
     // Assess
     expect(b).toEqual(a);
     expect(detector.decode({ ...v1, total: v1.total + 1 })).toBeUndefined();
-    expect(current.v).toBe(2);
+    expect(current.v).toBe(3);
+    // Version 2 (plain floats, ring deflated) reads back to the same state.
+    const fromV2 = detector.decode(v2) as KnnState;
+    expect(detector.encode(fromV2)).toEqual(detector.encode(detector.decode(v1) as KnnState));
+    expect(fromV2.recent).toEqual(plain.recent);
+    expect(detector.decode({ ...v2, recent: [...plain.recent, 1] })).toBeUndefined();
+    expect(detector.decode({ ...v2, paged: 2 })).toBeUndefined();
   });
 
   it('is deterministic: the same points give the same detections', () => {
