@@ -160,7 +160,7 @@ describe('seasonal detector: streaming contract', () => {
     expect(fromRevived).toEqual(fromLive);
     expect(d.decode({ ...v2, hist: v3.hist })).toBeUndefined(); // version 2's histogram is deflated
     expect(d.decode({ ...v2, f: v3.f })).toBeUndefined(); // version 2's `f` carries the profile
-        const fresh = d.decode(JSON.parse(JSON.stringify(v2))) as SeasonalState;
+    const fresh = d.decode(JSON.parse(JSON.stringify(v2))) as SeasonalState;
     expect(fresh.weekSeen).toBe(0);
     expect(fresh.dayNo).toBe(-1);
   });
