@@ -22,7 +22,7 @@ import type {
   Store,
 } from '../../ports';
 import { awsErrorName, callAws } from './errors';
-import { GSI1, TTL_ATTRIBUTE } from './table-definition';
+import { GSI1, GSI2, TTL_ATTRIBUTE } from './table-definition';
 
 export interface DynamoDbStoreOptions {
   tableName: string;
@@ -32,7 +32,7 @@ export interface DynamoDbStoreOptions {
 
 type Item = Record<string, unknown>;
 
-const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', TTL_ATTRIBUTE] as const;
+const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', TTL_ATTRIBUTE] as const;
 /** Silences stay readable for a week after they end, for the audit trail, then TTL removes them. */
 const SILENCE_RETENTION_SECONDS = 7 * 24 * 3600;
 
@@ -47,19 +47,19 @@ const key = {
 };
 
 /**
- * Listed series spread over this many gsi1 partitions: every series write also writes the index, and one
+ * Listed series spread over this many gsi2 partitions: every series write also writes the index, and one
  * partition key value takes at most 1000 writes a second, far below a million series at one-minute resolution.
  */
 export const SERIES_SHARDS = 16;
 
-/** gsi1pk of a listed series: `SERIES#00` … `SERIES#15` by a hash of its key. */
+/** gsi2pk of a listed series: `SERIES#00` … `SERIES#15` by a hash of its key. */
 export function seriesShard(seriesKey: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < seriesKey.length; i++) h = Math.imul(h ^ seriesKey.charCodeAt(i), 0x01000193) >>> 0;
   return `SERIES#${String(h % SERIES_SHARDS).padStart(2, '0')}`;
 }
 
-/** gsi1sk of a listed series: due time first, so a range query finds the overdue ones and nothing else. */
+/** gsi2sk of a listed series: due time first, so a range query finds the overdue ones and nothing else. */
 function dueSortKey(staleAtMs: number, seriesKey: string): string {
   return `${new Date(staleAtMs).toISOString()}#${seriesKey}`;
 }
@@ -276,8 +276,8 @@ export class DynamoDbStore implements Store {
       item.lastSeenMs = meta.lastSeenMs;
       if (meta.intervalMs !== undefined) item.intervalMs = meta.intervalMs;
       if (meta.staleAtMs !== undefined) {
-        item.gsi1pk = seriesShard(seriesKey);
-        item.gsi1sk = dueSortKey(meta.staleAtMs, seriesKey);
+        item.gsi2pk = seriesShard(seriesKey);
+        item.gsi2sk = dueSortKey(meta.staleAtMs, seriesKey);
       }
     }
     return this.#putVersioned('PutItem series state', item, expectedVersion);
@@ -314,7 +314,7 @@ export class DynamoDbStore implements Store {
       Key: key.series(seriesKey),
       UpdateExpression: listed ? 'SET #gpk = :gpk, #gsk = :gsk' : 'REMOVE #gpk, #gsk',
       ConditionExpression: '#version = :expected',
-      ExpressionAttributeNames: { '#gpk': 'gsi1pk', '#gsk': 'gsi1sk', '#version': 'version' },
+      ExpressionAttributeNames: { '#gpk': 'gsi2pk', '#gsk': 'gsi2sk', '#version': 'version' },
       ExpressionAttributeValues: listed
         ? { ':gpk': seriesShard(seriesKey), ':gsk': dueSortKey(staleAtMs, seriesKey), ':expected': expectedVersion }
         : { ':expected': expectedVersion },
@@ -366,14 +366,14 @@ export class DynamoDbStore implements Store {
     do {
       const input: QueryCommandInput = {
         TableName: this.#tableName,
-        IndexName: GSI1,
+        IndexName: GSI2,
         KeyConditionExpression: '#gpk = :pk AND #gsk < :bound',
         // The state is the bulk of the item and the watchdog does not need it.
         ProjectionExpression: '#pk, #gsk, #version, #labels, #lastSeenMs, #intervalMs, #staleSince',
         ExpressionAttributeNames: {
           '#pk': 'pk',
-          '#gpk': 'gsi1pk',
-          '#gsk': 'gsi1sk',
+          '#gpk': 'gsi2pk',
+          '#gsk': 'gsi2sk',
           '#version': 'version',
           '#labels': 'labels',
           '#lastSeenMs': 'lastSeenMs',
@@ -387,7 +387,7 @@ export class DynamoDbStore implements Store {
       };
       const page = await callAws(`Query ${shard}`, () => this.#client.send(new QueryCommand(input)));
       for (const item of page.Items ?? []) {
-        const sk = String(item.gsi1sk);
+        const sk = String(item.gsi2sk);
         out.push({ sk, series: dueSeriesOf(item, sk) });
       }
       startKey = page.LastEvaluatedKey;

@@ -11,6 +11,14 @@ import { awsErrorName, callAws } from './errors';
 /** Attribute DynamoDB TTL reads (epoch seconds); set on notification-log entries and silences. */
 export const TTL_ATTRIBUTE = 'expiresAt';
 export const GSI1 = 'gsi1';
+/**
+ * The watchdog's index of series by due time. Its own index, projecting only what the watchdog reads: every state
+ * write moves a series' due time, and DynamoDB charges an index a delete and a put for that, each sized by the
+ * projected item — with the ~4 KB state projected (gsi1 projects ALL, for the alert, silence and execution lists)
+ * that tripled the cost of every state write.
+ */
+export const GSI2 = 'gsi2';
+export const GSI2_ATTRIBUTES = ['version', 'labels', 'lastSeenMs', 'intervalMs', 'staleSince'];
 
 export function tableDefinition(tableName: string): CreateTableCommandInput {
   return {
@@ -21,6 +29,8 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
       { AttributeName: 'sk', AttributeType: 'S' },
       { AttributeName: 'gsi1pk', AttributeType: 'S' },
       { AttributeName: 'gsi1sk', AttributeType: 'S' },
+      { AttributeName: 'gsi2pk', AttributeType: 'S' },
+      { AttributeName: 'gsi2sk', AttributeType: 'S' },
     ],
     KeySchema: [
       { AttributeName: 'pk', KeyType: 'HASH' },
@@ -34,6 +44,14 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
           { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: GSI2,
+        KeySchema: [
+          { AttributeName: 'gsi2pk', KeyType: 'HASH' },
+          { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: GSI2_ATTRIBUTES },
       },
     ],
   };

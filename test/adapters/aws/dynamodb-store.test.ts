@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCom
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbStore, SERIES_SHARDS, seriesShard } from '../../../functions/adapters/aws/dynamodb-store';
-import { ensureTable } from '../../../functions/adapters/aws/table-definition';
+import { ensureTable, GSI2_ATTRIBUTES } from '../../../functions/adapters/aws/table-definition';
 import { makeAlert } from '../../../functions/core/alert';
 import { DependencyError } from '../../../functions/core/errors';
 import type { AlertRecord, ExecutionRecord, Silence } from '../../../functions/ports';
@@ -378,7 +378,7 @@ describe('DynamoDbStore series listing request shapes', () => {
 
   beforeEach(() => doc.reset());
 
-  it('lists a watched series in a hashed gsi1 partition, keyed by its due time', async () => {
+  it('lists a watched series in a hashed gsi2 partition, keyed by its due time', async () => {
     // Prepare
     doc.on(PutCommand).resolves({});
     const key = 'InvocationLatency{ModelId=claude}';
@@ -401,8 +401,8 @@ describe('DynamoDbStore series listing request shapes', () => {
       labels: { metric: 'InvocationLatency', ModelId: 'claude' },
       lastSeenMs: Date.parse('2026-11-27T10:00:00.000Z'),
       intervalMs: 60_000,
-      gsi1pk: seriesShard(key),
-      gsi1sk: `2026-11-27T10:15:00.000Z#${key}`,
+      gsi2pk: seriesShard(key),
+      gsi2sk: `2026-11-27T10:15:00.000Z#${key}`,
     });
     expect(seriesShard(key)).toMatch(/^SERIES#(0\d|1[0-5])$/);
     expect(input?.ConditionExpression).toBe('#version = :expected');
@@ -421,13 +421,17 @@ describe('DynamoDbStore series listing request shapes', () => {
     expect(new Set(inputs.map((i) => i.ExpressionAttributeValues?.[':pk'])).size).toBe(SERIES_SHARDS);
     for (const input of inputs) {
       expect(input).toMatchObject({
-        IndexName: 'gsi1',
+        IndexName: 'gsi2',
         KeyConditionExpression: '#gpk = :pk AND #gsk < :bound',
         ScanIndexForward: true,
         Limit: 50,
       });
       expect(input.ExpressionAttributeValues?.[':bound']).toBe('2026-11-27T10:20:00.000Z$');
       expect(input.ProjectionExpression).not.toContain('state');
+      // It reads nothing the index does not project (an INCLUDE index cannot fetch the rest).
+      const read = (input.ProjectionExpression ?? '').split(', ').map((n) => input.ExpressionAttributeNames?.[n]);
+      const projected = ['pk', 'sk', 'gsi2pk', 'gsi2sk', ...GSI2_ATTRIBUTES];
+      expect(read.filter((name) => !projected.includes(name as string))).toEqual([]);
     }
   });
 

@@ -14,7 +14,7 @@ const notFound = () => new ResourceNotFoundException({ message: 'Requested resou
 const active = { Table: { TableName: 't', TableStatus: 'ACTIVE' as const } };
 
 describe('tableDefinition', () => {
-  it('describes pk/sk, the gsi1 index and on-demand billing', () => {
+  it('describes pk/sk, the gsi1 and gsi2 indexes and on-demand billing', () => {
     // Act
     const def = tableDefinition('runwatch-dev');
 
@@ -27,6 +27,8 @@ describe('tableDefinition', () => {
         { AttributeName: 'sk', AttributeType: 'S' },
         { AttributeName: 'gsi1pk', AttributeType: 'S' },
         { AttributeName: 'gsi1sk', AttributeType: 'S' },
+        { AttributeName: 'gsi2pk', AttributeType: 'S' },
+        { AttributeName: 'gsi2sk', AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
@@ -40,6 +42,17 @@ describe('tableDefinition', () => {
             { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: 'gsi2',
+          KeySchema: [
+            { AttributeName: 'gsi2pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
+          ],
+          Projection: {
+            ProjectionType: 'INCLUDE',
+            NonKeyAttributes: ['version', 'labels', 'lastSeenMs', 'intervalMs', 'staleSince'],
+          },
         },
       ],
     });
