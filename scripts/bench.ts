@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { MemoryStore } from '../functions/adapters/local/memory-store';
+import { unpackState } from '../functions/adapters/stored-state';
 import { createDetector } from '../functions/core/detect';
 import { normalizeEvent } from '../functions/core/events';
 import { selectDetector } from '../functions/core/metrics/evaluate';
@@ -188,10 +189,18 @@ async function main(): Promise<void> {
       `${((1e9 * ingestSeconds) / points).toFixed(0)}`,
     );
     row('ratio of the ingest path to JSON.parse', `${(ingestSeconds / parseSeconds).toFixed(2)}×`);
-    const sizes = [...lastStore.series.values()].map((v) => Buffer.byteLength(v.json)).sort((a, b) => a - b);
+    const items = [...lastStore.series.values()];
+    const mid = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+    const top = (xs: number[]) => Math.max(0, ...xs);
+    const json = items.map((v) => Buffer.byteLength(JSON.stringify(unpackState(v.packed))));
+    const stored = items.map((v) => v.packed.byteLength);
     row(
-      'stored series item, JSON bytes (median / max)',
-      `${fmt(sizes[Math.floor(sizes.length / 2)] ?? 0)} / ${fmt(sizes.at(-1) ?? 0)} over ${sizes.length} series`,
+      'stored series state, JSON bytes (median / max)',
+      `${fmt(mid(json))} / ${fmt(top(json))} over ${items.length} series`,
+    );
+    row(
+      'stored series state as written (deflated JSON), bytes (median / max)',
+      `${fmt(mid(stored))} / ${fmt(top(stored))}`,
     );
   }
 

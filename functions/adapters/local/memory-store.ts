@@ -9,11 +9,13 @@ import type {
   Silence,
   Store,
 } from '../../ports';
+import { packState, unpackState } from '../stored-state';
 
 /** A stored series or source item: versioned JSON state, plus what the watchdog reads (like the table's attributes). */
 export interface StoredSeries {
   version: number;
-  json: string;
+  /** The state as the DynamoDB adapter stores it (deflated JSON, stored-state.ts). */
+  packed: Uint8Array;
   meta?: SeriesMeta;
   staleSince?: string;
 }
@@ -144,11 +146,11 @@ export class MemoryStore implements Store {
     return readVersioned(this.series.get(key));
   }
 
-  /** Stored as JSON text, like the adapter, so tests see exactly what survives a round trip; a write clears the stale mark. */
+  /** Stored packed like the adapter, so tests see exactly what survives a round trip; a write clears the stale mark. */
   async putSeriesState(key: string, state: unknown, expectedVersion: number, meta?: SeriesMeta): Promise<boolean> {
     const current = this.series.get(key)?.version ?? 0;
     if (current !== expectedVersion) return false;
-    const item: StoredSeries = { version: expectedVersion + 1, json: JSON.stringify(state) ?? 'null' };
+    const item: StoredSeries = { version: expectedVersion + 1, packed: packState(state) };
     if (meta) item.meta = copy(defined(meta));
     this.series.set(key, item);
     return true;
@@ -196,14 +198,14 @@ export class MemoryStore implements Store {
   async putSourceState(source: string, state: unknown, expectedVersion: number): Promise<boolean> {
     const current = this.sources.get(source)?.version ?? 0;
     if (current !== expectedVersion) return false;
-    this.sources.set(source, { version: expectedVersion + 1, json: JSON.stringify(state) ?? 'null' });
+    this.sources.set(source, { version: expectedVersion + 1, packed: packState(state) });
     return true;
   }
 }
 
 function readVersioned(item: StoredSeries | undefined): SeriesState | undefined {
   if (!item) return undefined;
-  const out: SeriesState = { version: item.version, state: JSON.parse(item.json) };
+  const out: SeriesState = { version: item.version, state: unpackState(item.packed) };
   if (item.staleSince !== undefined) out.staleSince = item.staleSince;
   return out;
 }

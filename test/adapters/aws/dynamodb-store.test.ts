@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbStore, SERIES_SHARDS, seriesShard } from '../../../functions/adapters/aws/dynamodb-store';
 import { ensureTable, GSI2_ATTRIBUTES } from '../../../functions/adapters/aws/table-definition';
+import { packState, UNREADABLE_STATE } from '../../../functions/adapters/stored-state';
 import { makeAlert } from '../../../functions/core/alert';
 import { DependencyError } from '../../../functions/core/errors';
 import type { AlertRecord, ExecutionRecord, Silence } from '../../../functions/ports';
@@ -40,6 +41,8 @@ function execution(id: string, overrides: Partial<ExecutionRecord> = {}): Execut
 describe('DynamoDbStore against dynalite', () => {
   let db: DynaliteHandle;
   let store: DynamoDbStore;
+  let table: string;
+  const raw = () => DynamoDBDocumentClient.from(db.client);
 
   beforeAll(async () => {
     db = await startDynalite();
@@ -50,6 +53,7 @@ describe('DynamoDbStore against dynalite', () => {
   beforeEach(async () => {
     // A fresh table per test keeps the cases independent without restarting the server.
     const fresh = await freshTable(db);
+    table = fresh;
     store = new DynamoDbStore({ tableName: fresh, client: db.client });
   });
 
@@ -277,6 +281,44 @@ describe('DynamoDbStore against dynalite', () => {
       const winner = [1, 2, 3, 4, 5][results.indexOf(true)];
       expect(await store.getSeriesState('s')).toEqual({ version: 2, state: { n: winner } });
     });
+
+    it('stores the state deflated in a binary attribute, and still reads a state stored as a JSON string', async () => {
+      // Prepare: an item as written before states were deflated
+      const state = { detector: 'x', d: { m: ['A'.repeat(500), 'B'.repeat(500)] } };
+      await raw().send(
+        new PutCommand({
+          TableName: table,
+          Item: { pk: 'SERIES#old', sk: 'STATE', version: 4, state: JSON.stringify(state) },
+        }),
+      );
+
+      // Act
+      await store.putSeriesState('new', state, 0);
+      const item = (await raw().send(new GetCommand({ TableName: table, Key: { pk: 'SERIES#new', sk: 'STATE' } })))
+        .Item;
+
+      // Assess
+      expect(await store.getSeriesState('old')).toEqual({ version: 4, state });
+      expect(await store.getSeriesState('new')).toEqual({ version: 1, state });
+      expect(item?.state).toBeInstanceOf(Uint8Array);
+      expect((item?.state as Uint8Array).byteLength).toBeLessThan(JSON.stringify(state).length / 5);
+    });
+
+    it('hands back an unreadable stored state as one no decoder accepts instead of throwing', async () => {
+      // Prepare
+      await raw().send(
+        new PutCommand({
+          TableName: table,
+          Item: { pk: 'SERIES#bad', sk: 'STATE', version: 2, state: Uint8Array.from([1, 2, 3]) },
+        }),
+      );
+
+      // Act
+      const read = await store.getSeriesState('bad');
+
+      // Assess
+      expect(read).toEqual({ version: 2, state: UNREADABLE_STATE });
+    });
   });
 });
 
@@ -397,7 +439,7 @@ describe('DynamoDbStore series listing request shapes', () => {
       pk: `SERIES#${key}`,
       sk: 'STATE',
       version: 4,
-      state: '{"q":1}',
+      state: packState({ q: 1 }),
       labels: { metric: 'InvocationLatency', ModelId: 'claude' },
       lastSeenMs: Date.parse('2026-11-27T10:00:00.000Z'),
       intervalMs: 60_000,
