@@ -34,13 +34,14 @@ export function deflateToBase64(bytes: Uint8Array): string {
 /**
  * Remembers what `deflateToBase64` and `inflateFromBase64` produced, both ways, so a warm Lambda neither re-inflates
  * a saved array it has seen nor re-deflates one that did not change since it was loaded (most batches leave a knn
- * ring untouched). Bounded by bytes held; the oldest entries go first. Purely a cache: the output is identical.
+ * ring untouched). Bounded by bytes held; the oldest entries go first. Purely a cache: decoded states are identical
+ * (a ring saved unchanged keeps the exact text it was loaded from, even one another packer wrote).
  */
 export class PackCache {
   private readonly byText = new Map<string, Uint8Array>();
   private readonly byBytes = new WeakMap<Uint8Array, string>();
   private held = 0;
-  constructor(private readonly maxBytes = 4 * 1024 * 1024) {}
+  constructor(private readonly maxBytes = 1024 * 1024) {}
 
   /** The bytes `text` inflates to (exactly `length` of them), from the cache when seen before. */
   inflate(text: unknown, length: number): Uint8Array | undefined {

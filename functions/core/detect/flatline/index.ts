@@ -147,9 +147,14 @@ export function flatlineDetector(config: DetectorConfig): StreamingDetector<Flat
     if (e.last !== null && !isFiniteNumber(e.last)) return undefined;
     if (!Array.isArray(e.hist) || e.hist.length > bins || !e.hist.every((c) => isFiniteNumber(c) && c >= 0))
       return undefined;
+    // A run is at least one point once a point was seen, and never longer than the series.
+    if (e.run > e.n || (e.n > 0 && e.run < 1)) return undefined;
     const hist = new Array<number>(bins).fill(0);
     for (const [k, c] of e.hist.entries()) hist[k] = c;
-    return { n: e.n, last: e.last ?? null, x: e.x, run: e.run, hist, total: sum(hist), cool: e.cool };
+    const total = sum(hist);
+    // Finite counts can still sum to Infinity, which would turn every tail into NaN.
+    if (!Number.isFinite(total)) return undefined;
+    return { n: e.n, last: e.last ?? null, x: e.x, run: e.run, hist, total, cool: e.cool };
   }
 
   return { kind: 'flatline', init, step, encode, decode };

@@ -28,9 +28,11 @@ export function binPosition(logStat: number, o: CalibrationOptions): number {
 /** P(statistic ≥ u) for component `c`, from its histogram; beyond the highest filled bin it decays geometrically. */
 export function tail(h: TailHistogram, c: number, u: number, o: CalibrationOptions): number {
   const base = c * o.bins;
-  const b = Math.min(o.bins - 1, Math.floor(u));
+  // Clamped both ways: a position below the axis (never written, but a corrupt state could hold one) must not turn
+  // the scan below into a loop over |u| bins.
+  const b = Math.max(-1, Math.min(o.bins - 1, Math.floor(u)));
   const counts = h.counts;
-  const own = counts[base + b]!;
+  const own = b >= 0 ? counts[base + b]! : 0;
   let above = own * Math.max(0, 1 - (u - b));
   let top = own > 0 ? b : -1;
   for (let k = b + 1; k < o.bins; k++) {

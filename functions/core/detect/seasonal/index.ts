@@ -138,6 +138,24 @@ function noWeek(
 
 /** The weekly fields packed in version 4's `w`, in this order. */
 const WEEK_FLOATS = 7 + 7;
+
+/**
+ * What `record` keeps true of a tail histogram: no negative count, and every component's row summing to `total` (each
+ * point adds one to every row; halving halves both). A corrupt state breaking it would give NaN or false tails.
+ */
+function histogramConsistent(counts: Float64Array, total: number, rows: number, bins: number): boolean {
+  if (!(total >= 0)) return false;
+  for (let c = 0; c < rows; c++) {
+    let sum = 0;
+    for (let b = 0; b < bins; b++) {
+      const v = counts[c * bins + b]!;
+      if (v < 0) return false;
+      sum += v;
+    }
+    if (Math.abs(sum - total) > 1e-9 * Math.max(1, total)) return false;
+  }
+  return true;
+}
 const ALL_WEEKDAYS = 0b1111111;
 
 function normalize(params: unknown): SeasonalParams {
@@ -370,20 +388,24 @@ function makeStep(p: SeasonalParams, threshold: number) {
       s.errB += 0.1 * p.alphaScale * (Math.min(rB * rB, cap) - s.errB);
       s.levelW += p.alpha * (early ? rW : Math.max(-clip, Math.min(clip, rW)));
       // The day's mean of the deseasonalised value; a finished day updates its weekday.
-      if (dayNo !== s.dayNo) {
-        if (s.dayCount > 0 && s.dayNo >= 0) {
-          const d = ((s.dayNo % 7) + 7) % 7;
-          const mean = s.daySum / s.dayCount;
-          const bit = 1 << d;
-          s.week[d] = s.weekSeen & bit ? s.week[d]! + p.alphaWeek * (mean - s.week[d]!) : mean;
-          s.weekSeen |= bit;
+      // A point from an earlier day (only direct use of the engine can send one: the ensemble and the ingest path
+      // drop out-of-order points first) must not close the running day nor count as a day of its own.
+      if (dayNo >= s.dayNo || s.dayCount === 0) {
+        if (dayNo !== s.dayNo) {
+          if (s.dayCount > 0) {
+            const d = ((s.dayNo % 7) + 7) % 7;
+            const mean = s.daySum / s.dayCount;
+            const bit = 1 << d;
+            s.week[d] = s.weekSeen & bit ? s.week[d]! + p.alphaWeek * (mean - s.week[d]!) : mean;
+            s.weekSeen |= bit;
+          }
+          s.dayNo = dayNo;
+          s.daySum = 0;
+          s.dayCount = 0;
         }
-        s.dayNo = dayNo;
-        s.daySum = 0;
-        s.dayCount = 0;
+        s.daySum += x - seasonal;
+        s.dayCount += 1;
       }
-      s.daySum += x - seasonal;
-      s.dayCount += 1;
     }
     s.level += p.alpha * (early ? rS : Math.max(-clip, Math.min(clip, rS)));
     s.plain += p.alpha * (early ? rP : Math.max(-clip, Math.min(clip, rP)));
@@ -440,8 +462,9 @@ export function seasonalDetector(config: DetectorConfig): StreamingDetector<Seas
       for (let k = 0; k < p.slots; k++) if (!Number.isFinite(day[k])) return undefined;
       const wBytes = base64ToBytes(e.w);
       const wf = wBytes && bytesToFloat64(wBytes, WEEK_FLOATS);
-      if (!wf || !allFinite64(wf) || !isCount(wf[7], ALL_WEEKDAYS) || !isCount(wf[9]) || wf[10]! < -1) return undefined;
-      if (!Number.isInteger(wf[10])) return undefined;
+      if (!wf || !allFinite64(wf) || !isCount(wf[7], ALL_WEEKDAYS) || !isCount(wf[9])) return undefined;
+      // Any whole epoch day (before 1970 too); squared-error EWMAs are never negative.
+      if (!Number.isSafeInteger(wf[10]) || wf[11]! < 0 || wf[13]! < 0) return undefined;
       weekFields = {
         week: wf.slice(0, 7),
         weekSeen: wf[7]!,
@@ -459,6 +482,9 @@ export function seasonalDetector(config: DetectorConfig): StreamingDetector<Seas
     const counts =
       e.v === 2 ? deflated && bytesToFloat64(deflated, NC * p.bins) : sparseBase64ToFloats(e.hist, NC * p.bins);
     if (!f || !counts || !allFinite64(f) || !allFinite64(counts)) return undefined;
+    if (!histogramConsistent(counts, f[12 + NC]!, NC, p.bins)) return undefined;
+    // `short` holds EWMAs of log1p of non-negative statistics: never below 0.
+    for (let c = 0; c < NC; c++) if (f[12 + c]! < 0) return undefined;
     return {
       n: e.n,
       t0: f[0]!,
@@ -546,7 +572,8 @@ export function seasonalDetector(config: DetectorConfig): StreamingDetector<Seas
       if (!isEncoded(raw, p.bins)) return undefined;
       const e = raw;
       const day = fromBase64(e.day, p.slots);
-      if (!day) return undefined;
+      if (!day || !histogramConsistent(Float64Array.from(e.hist), e.total, NC, p.bins)) return undefined;
+      if (e.short.some((v) => v < 0)) return undefined;
       return {
         n: e.n,
         t0: e.t0,
