@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { MemoryStore } from '../functions/adapters/local/memory-store';
-import { unpackState } from '../functions/adapters/stored-state';
+import { packState, unpackState } from '../functions/adapters/stored-state';
 import { createDetector } from '../functions/core/detect';
 import { normalizeEvent } from '../functions/core/events';
 import { selectDetector } from '../functions/core/metrics/evaluate';
@@ -190,6 +190,55 @@ async function main(): Promise<void> {
     );
     row('ratio of the ingest path to JSON.parse', `${(ingestSeconds / parseSeconds).toFixed(2)}×`);
     const items = [...lastStore.series.values()];
+    if (variant === 'custom') {
+      // Where the time goes, measured on the same batches: the detector alone, the detector state's encode/decode
+      // (with its JSON), and the stores' deflate/inflate of a whole state, each per series per batch.
+      const seriesPoints = new Map<string, { t: number; x: number }[][]>();
+      for (const body of bodies) {
+        const perSeries = new Map<string, { t: number; x: number }[]>();
+        for (const p of (JSON.parse(body) as { points: { metric: string; timestamp: string; value: number }[] })
+          .points) {
+          let list = perSeries.get(p.metric);
+          if (!list) perSeries.set(p.metric, (list = []));
+          list.push({ t: Date.parse(p.timestamp), x: p.value });
+        }
+        for (const [k, list] of perSeries) {
+          let batches = seriesPoints.get(k);
+          if (!batches) seriesPoints.set(k, (batches = []));
+          batches.push(list);
+        }
+      }
+      const detectOnly = timeIt(() => {
+        for (const batches of seriesPoints.values()) {
+          const state = detector.init();
+          for (const list of batches) for (const p of list) detector.step(state, p.t, p.x);
+        }
+      }, 5);
+      const states: unknown[] = [];
+      for (const batches of seriesPoints.values()) {
+        const state = detector.init();
+        for (const list of batches) {
+          for (const p of list) detector.step(state, p.t, p.x);
+          states.push(detector.encode(state));
+        }
+      }
+      const codecSeconds = timeIt(() => {
+        for (const encoded of states) detector.encode(detector.decode(JSON.parse(JSON.stringify(encoded))));
+      }, 5);
+      const wholeStates = items.map((v) => unpackState(v.packed));
+      const packSeconds = timeIt(() => {
+        for (let r = 0; r < BATCHES; r++) for (const s of wholeStates) unpackState(packState(s));
+      }, 5);
+      row('  of which the detector alone, ns/point', `${((1e9 * detectOnly) / points).toFixed(0)}`);
+      row(
+        '  detector state decode + encode with its JSON, µs per series per batch',
+        `${((1e6 * codecSeconds) / states.length).toFixed(1)}`,
+      );
+      row(
+        '  deflate + inflate of the whole stored state, µs per series per batch',
+        `${((1e6 * packSeconds) / (BATCHES * wholeStates.length)).toFixed(1)}`,
+      );
+    }
     const mid = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
     const top = (xs: number[]) => Math.max(0, ...xs);
     const json = items.map((v) => Buffer.byteLength(JSON.stringify(unpackState(v.packed))));
