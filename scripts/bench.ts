@@ -198,13 +198,13 @@ async function main(): Promise<void> {
         const perSeries = new Map<string, { t: number; x: number }[]>();
         for (const p of (JSON.parse(body) as { points: { metric: string; timestamp: string; value: number }[] })
           .points) {
-          let list = perSeries.get(p.metric);
-          if (!list) perSeries.set(p.metric, (list = []));
+          const list = perSeries.get(p.metric) ?? [];
+          perSeries.set(p.metric, list);
           list.push({ t: Date.parse(p.timestamp), x: p.value });
         }
         for (const [k, list] of perSeries) {
-          let batches = seriesPoints.get(k);
-          if (!batches) seriesPoints.set(k, (batches = []));
+          const batches = seriesPoints.get(k) ?? [];
+          seriesPoints.set(k, batches);
           batches.push(list);
         }
       }
