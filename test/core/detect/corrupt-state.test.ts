@@ -55,7 +55,7 @@ describe.each(ENGINES)('a corrupt saved $kind state', ({ kind, scoreThreshold })
     const detector = createDetector(detectorSchema.parse({ name: `fuzz-${kind}`, kind, params: {}, scoreThreshold }));
     const state = detector.init();
     const values = daily(3000).map((x, i) => (i === 2500 ? x + 50 : i % 97 === 0 ? Math.round(x) : x));
-    values.forEach((x, i) => detector.step(state, T0 + i * FIVE_MINUTES, x));
+    for (const [i, x] of values.entries()) detector.step(state, T0 + i * FIVE_MINUTES, x);
     const saved = JSON.parse(JSON.stringify(detector.encode(state))) as Json;
     const r = lcg(kind.length * 7919);
     let refused = 0;
