@@ -64,6 +64,13 @@ export interface KnnState {
    * least the sum of the halves' sum gaps, which skips most contexts unread.
    */
   sums: Int32Array;
+  /**
+   * Levels of the ring's values in the frame [qlo, qhi] (derived, not encoded; qlo NaN = none yet): while the frame
+   * stays put, a point quantizes only its own value.
+   */
+  qlev: Uint8Array;
+  qlo: number;
+  qhi: number;
   used: number;
   mpos: number;
   /** Counts of past nearest-neighbour distances by distance, halved when they reach 2×horizon. */
@@ -139,6 +146,9 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
       rpos: 0,
       mem: new Uint8Array(p.memory * w),
       sums: new Int32Array(2 * p.memory),
+      qlev: new Uint8Array(R),
+      qlo: Number.NaN,
+      qhi: 0,
       used: 0,
       mpos: 0,
       hist: new Array<number>(BINS).fill(0),
@@ -148,17 +158,35 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
     };
   }
 
-  /** Fills `ctx` with the levels of the last R values and x, oldest first, in the frame [lo, hi]. */
+  /** The level of v in the frame starting at lo with the given scale. */
+  function level(v: number, lo: number, scale: number): number {
+    const b = Math.floor((v - lo) * scale) + OFFSET;
+    return b < 0 ? 0 : Math.min(b, 255);
+  }
+
+  /**
+   * Fills `ctx` with the levels of the last R values and x, oldest first, in the frame [lo, hi]. A level is a pure
+   * function of (value, lo, hi), so the ring's levels cached in `qlev` for the same frame are the very bytes a
+   * recomputation would give (=== on the frame: ±0 bounds quantize alike); only a moved frame requantizes the ring.
+   */
   function quantize(s: KnnState, lo: number, hi: number, x: number): void {
     const scale = hi > lo ? p.levels / (hi - lo) : 0;
-    const rec = s.recent;
+    const qlev = s.qlev;
     let i = s.rpos;
-    for (let j = 0; j <= R; j++) {
-      const v = j === R ? x : (rec[i] as number);
-      if (++i === R) i = 0;
-      const b = Math.floor((v - lo) * scale) + OFFSET;
-      ctx[j] = b < 0 ? 0 : Math.min(b, 255);
+    if (lo !== s.qlo || hi !== s.qhi) {
+      const rec = s.recent;
+      for (let j = 0; j < R; j++) {
+        qlev[i] = level(rec[i] as number, lo, scale);
+        if (++i === R) i = 0;
+      }
+      s.qlo = lo;
+      s.qhi = hi;
     }
+    for (let j = 0; j < R; j++) {
+      ctx[j] = qlev[i] as number;
+      if (++i === R) i = 0;
+    }
+    ctx[R] = level(x, lo, scale);
   }
 
   const memory = p.memory;
@@ -329,6 +357,8 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
       if (s.n === 0 || x > s.hi) s.hi = x;
       if (R > 0) {
         s.recent[s.rpos] = x;
+        // x's level in this step's frame, which quantize just made the cache's frame.
+        s.qlev[s.rpos] = ctx[R] as number;
         s.rpos = (s.rpos + 1) % R;
       }
       s.n++;
@@ -412,6 +442,9 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
       rpos: e.rpos,
       mem,
       sums,
+      qlev: new Uint8Array(R),
+      qlo: Number.NaN,
+      qhi: 0,
       used: e.used,
       mpos: e.mpos,
       hist: [...e.hist],
