@@ -61,7 +61,8 @@ export interface KnnState {
   mem: Uint8Array;
   /**
    * Byte sums of the older and newer half of each remembered context (derived, not encoded): the L1 distance is at
-   * least the sum of the halves' sum gaps, which skips most contexts unread.
+   * least the sum of the halves' sum gaps, which skips most contexts unread. One word per context, older << 16 | newer
+   * (a half sums at most 16 × 255 < 2^16): the scan reads one word per context instead of two.
    */
   sums: Int32Array;
   /**
@@ -132,8 +133,7 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
     let newer = 0;
     for (let j = 0; j < half; j++) older += mem[m * w + j] as number;
     for (let j = half; j < w; j++) newer += mem[m * w + j] as number;
-    sums[2 * m] = older;
-    sums[2 * m + 1] = newer;
+    sums[m] = (older << 16) | newer;
   }
 
   function init(): KnnState {
@@ -145,7 +145,7 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
       recent: new Array<number>(R).fill(0),
       rpos: 0,
       mem: new Uint8Array(p.memory * w),
-      sums: new Int32Array(2 * p.memory),
+      sums: new Int32Array(p.memory),
       qlev: new Uint8Array(R),
       qlo: Number.NaN,
       qhi: 0,
@@ -219,8 +219,9 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
     const used = s.used;
     for (let k = 0; k < used; k++) {
       m = m === 0 ? memory - 1 : m - 1;
-      const g1 = (sums[2 * m] as number) - older;
-      const g2 = (sums[2 * m + 1] as number) - newer;
+      const both = sums[m] as number;
+      const g1 = (both >> 16) - older;
+      const g2 = (both & 0xffff) - newer;
       if ((g1 < 0 ? -g1 : g1) + (g2 < 0 ? -g2 : g2) >= best) continue;
       const base = m << 3;
       // One abandon check halfway: most contexts that lose are already out of the running after four values.
@@ -265,8 +266,9 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
     let m = s.mpos;
     for (let k = 0; k < s.used; k++) {
       m = m === 0 ? memory - 1 : m - 1;
-      const g1 = (sums[2 * m] as number) - older;
-      const g2 = (sums[2 * m + 1] as number) - newer;
+      const both = sums[m] as number;
+      const g1 = (both >> 16) - older;
+      const g2 = (both & 0xffff) - newer;
       if ((g1 < 0 ? -g1 : g1) + (g2 < 0 ? -g2 : g2) >= best) continue;
       const base = m * w;
       let dist = 0;
@@ -431,7 +433,7 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
     const mem = new Uint8Array(p.memory * w);
     mem.set(bytes);
     if (e.v !== 1) packs.loaded(mem, e.mem as string);
-    const sums = new Int32Array(2 * p.memory);
+    const sums = new Int32Array(p.memory);
     for (let m = 0; m < e.used; m++) setSums(sums, mem, m);
     return {
       n: e.n,
