@@ -8,37 +8,45 @@ import { knnDetector } from '../knn';
 import { seasonalDetector } from '../seasonal';
 import { type Detection, quietDetection, type StreamingDetector } from '../types';
 
-/** Engines an ensemble may hold, each with the way its score maps back to a tail probability. */
+/** Engines an ensemble may hold, each with the way its score maps back to a tail probability (made once per member). */
 const MEMBER_KINDS = {
   seasonal: {
     create: seasonalDetector as (c: DetectorConfig) => StreamingDetector<unknown>,
-    // Seasonal scores are −log10(tail) / scoreDigits (capped at 1).
-    log10Tail: (score: number, params: Record<string, unknown>): number => {
+    // Seasonal scores are −log10(tail) / scoreDigits (capped at 1). The digits are read once, not per point.
+    log10TailFor: (params: Record<string, unknown>): ((score: number) => number) => {
       const digits = typeof params.scoreDigits === 'number' ? params.scoreDigits : 4;
-      return -score * digits;
+      return (score) => -score * digits;
     },
   },
   knn: {
     create: knnDetector as (c: DetectorConfig) => StreamingDetector<unknown>,
     // Knn scores are 1 − conformal p-value.
-    log10Tail: (score: number): number => Math.log10(Math.max(1 - score, MIN_TAIL)),
+    log10TailFor: () => conformalLog10Tail,
   },
   context: {
     create: contextDetector as (c: DetectorConfig) => StreamingDetector<unknown>,
     // Context scores are 1 − conformal p-value too.
-    log10Tail: (score: number): number => Math.log10(Math.max(1 - score, MIN_TAIL)),
+    log10TailFor: () => conformalLog10Tail,
   },
   // Opt-in, not a default member: its NAB gain hung on one marginal window (docs/detection.md).
   flatline: {
     create: flatlineDetector as (c: DetectorConfig) => StreamingDetector<unknown>,
     // Flatline scores are 1 − the tail probability of the current run's length.
-    log10Tail: (score: number): number => Math.log10(Math.max(1 - score, MIN_TAIL)),
+    log10TailFor: () => conformalLog10Tail,
   },
 } as const;
 type MemberKind = keyof typeof MEMBER_KINDS;
 
 /** Tail probabilities below this are treated as this (a conformal p-value of exactly 0 would dominate forever). */
 const MIN_TAIL = 1e-6;
+
+/**
+ * log10 of the tail of a score that is 1 − a p-value. A score of 0 (most points: a known pattern) is a tail of exactly
+ * 1, whose log10 is exactly 0: answered without the Math.log10 call, the same value.
+ */
+function conformalLog10Tail(score: number): number {
+  return score === 0 ? 0 : Math.log10(Math.max(1 - score, MIN_TAIL));
+}
 
 const memberSchema = z
   .looseObject({
@@ -172,7 +180,7 @@ function buildMembers(config: DetectorConfig, raw: unknown[]): Member[] {
       name: member.name,
       weight,
       detector,
-      log10Tail: (score) => kind.log10Tail(score, params),
+      log10Tail: kind.log10TailFor(params),
     });
   });
   if (issues.length) throw new ConfigError(issues);

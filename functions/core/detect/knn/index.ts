@@ -61,9 +61,17 @@ export interface KnnState {
   mem: Uint8Array;
   /**
    * Byte sums of the older and newer half of each remembered context (derived, not encoded): the L1 distance is at
-   * least the sum of the halves' sum gaps, which skips most contexts unread.
+   * least the sum of the halves' sum gaps, which skips most contexts unread. One word per context, older << 16 | newer
+   * (a half sums at most 16 × 255 < 2^16): the scan reads one word per context instead of two.
    */
   sums: Int32Array;
+  /**
+   * Levels of the ring's values in the frame [qlo, qhi] (derived, not encoded; qlo NaN = none yet): while the frame
+   * stays put, a point quantizes only its own value.
+   */
+  qlev: Uint8Array;
+  qlo: number;
+  qhi: number;
   used: number;
   mpos: number;
   /** Counts of past nearest-neighbour distances by distance, halved when they reach 2×horizon. */
@@ -125,8 +133,7 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
     let newer = 0;
     for (let j = 0; j < half; j++) older += mem[m * w + j] as number;
     for (let j = half; j < w; j++) newer += mem[m * w + j] as number;
-    sums[2 * m] = older;
-    sums[2 * m + 1] = newer;
+    sums[m] = (older << 16) | newer;
   }
 
   function init(): KnnState {
@@ -138,7 +145,10 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
       recent: new Array<number>(R).fill(0),
       rpos: 0,
       mem: new Uint8Array(p.memory * w),
-      sums: new Int32Array(2 * p.memory),
+      sums: new Int32Array(p.memory),
+      qlev: new Uint8Array(R),
+      qlo: Number.NaN,
+      qhi: 0,
       used: 0,
       mpos: 0,
       hist: new Array<number>(BINS).fill(0),
@@ -148,17 +158,35 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
     };
   }
 
-  /** Fills `ctx` with the levels of the last R values and x, oldest first, in the frame [lo, hi]. */
+  /** The level of v in the frame starting at lo with the given scale. */
+  function level(v: number, lo: number, scale: number): number {
+    const b = Math.floor((v - lo) * scale) + OFFSET;
+    return b < 0 ? 0 : Math.min(b, 255);
+  }
+
+  /**
+   * Fills `ctx` with the levels of the last R values and x, oldest first, in the frame [lo, hi]. A level is a pure
+   * function of (value, lo, hi), so the ring's levels cached in `qlev` for the same frame are the very bytes a
+   * recomputation would give (=== on the frame: ±0 bounds quantize alike); only a moved frame requantizes the ring.
+   */
   function quantize(s: KnnState, lo: number, hi: number, x: number): void {
     const scale = hi > lo ? p.levels / (hi - lo) : 0;
-    const rec = s.recent;
+    const qlev = s.qlev;
     let i = s.rpos;
-    for (let j = 0; j <= R; j++) {
-      const v = j === R ? x : (rec[i] as number);
-      if (++i === R) i = 0;
-      const b = Math.floor((v - lo) * scale) + OFFSET;
-      ctx[j] = b < 0 ? 0 : Math.min(b, 255);
+    if (lo !== s.qlo || hi !== s.qhi) {
+      const rec = s.recent;
+      for (let j = 0; j < R; j++) {
+        qlev[i] = level(rec[i] as number, lo, scale);
+        if (++i === R) i = 0;
+      }
+      s.qlo = lo;
+      s.qhi = hi;
     }
+    for (let j = 0; j < R; j++) {
+      ctx[j] = qlev[i] as number;
+      if (++i === R) i = 0;
+    }
+    ctx[R] = level(x, lo, scale);
   }
 
   const memory = p.memory;
@@ -191,8 +219,9 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
     const used = s.used;
     for (let k = 0; k < used; k++) {
       m = m === 0 ? memory - 1 : m - 1;
-      const g1 = (sums[2 * m] as number) - older;
-      const g2 = (sums[2 * m + 1] as number) - newer;
+      const both = sums[m] as number;
+      const g1 = (both >> 16) - older;
+      const g2 = (both & 0xffff) - newer;
       if ((g1 < 0 ? -g1 : g1) + (g2 < 0 ? -g2 : g2) >= best) continue;
       const base = m << 3;
       // One abandon check halfway: most contexts that lose are already out of the running after four values.
@@ -237,8 +266,9 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
     let m = s.mpos;
     for (let k = 0; k < s.used; k++) {
       m = m === 0 ? memory - 1 : m - 1;
-      const g1 = (sums[2 * m] as number) - older;
-      const g2 = (sums[2 * m + 1] as number) - newer;
+      const both = sums[m] as number;
+      const g1 = (both >> 16) - older;
+      const g2 = (both & 0xffff) - newer;
       if ((g1 < 0 ? -g1 : g1) + (g2 < 0 ? -g2 : g2) >= best) continue;
       const base = m * w;
       let dist = 0;
@@ -329,6 +359,8 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
       if (s.n === 0 || x > s.hi) s.hi = x;
       if (R > 0) {
         s.recent[s.rpos] = x;
+        // x's level in this step's frame, which quantize just made the cache's frame.
+        s.qlev[s.rpos] = ctx[R] as number;
         s.rpos = (s.rpos + 1) % R;
       }
       s.n++;
@@ -401,7 +433,7 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
     const mem = new Uint8Array(p.memory * w);
     mem.set(bytes);
     if (e.v !== 1) packs.loaded(mem, e.mem as string);
-    const sums = new Int32Array(2 * p.memory);
+    const sums = new Int32Array(p.memory);
     for (let m = 0; m < e.used; m++) setSums(sums, mem, m);
     return {
       n: e.n,
@@ -412,6 +444,9 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
       rpos: e.rpos,
       mem,
       sums,
+      qlev: new Uint8Array(R),
+      qlo: Number.NaN,
+      qhi: 0,
       used: e.used,
       mpos: e.mpos,
       hist: [...e.hist],

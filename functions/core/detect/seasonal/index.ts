@@ -346,7 +346,9 @@ function makeStep(p: SeasonalParams, threshold: number) {
     }
 
     const warm = s.n >= p.warmup;
-    const calibrated = warm ? Math.min(1, -Math.log10(best) / p.scoreDigits) : 0;
+    // No component below its floor leaves best at 1, whose −log10 is −0 (and −0 / digits stays −0): that value is
+    // written directly, skipping the Math.log10 call on most points. Still −0, not 0, so nothing downstream changes.
+    const calibrated = warm ? (best === 1 ? -0 : Math.min(1, -Math.log10(best) / p.scoreDigits)) : 0;
     const score = s.refr > 0 ? 0 : calibrated;
     const anomalous = warm && score >= threshold;
     const halfBand = 4 * scale;
@@ -420,7 +422,8 @@ function makeStep(p: SeasonalParams, threshold: number) {
     s.slow = slow;
     s.vfast = vfast;
     s.vslow += p.alphaSlow * (r2 - s.vslow);
-    s.short.set(shorts);
+    // Four plain stores instead of TypedArray.prototype.set (a builtin call that cost more than the copy).
+    for (let c = 0; c < NC; c++) s.short[c] = shorts[c]!;
     if (s.n > p.warmup / 2) record(s.hist, positions, calib);
     if (anomalous) {
       s.refr = p.refractory;
