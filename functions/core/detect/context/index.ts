@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { DetectorConfig } from '../../config/schema';
 import { ConfigError, issuesFromZod } from '../../errors';
+import { recordScore, savedHistogramTotal } from '../conformal';
 import { base64ToBytes, bytesToBase64, isCount, isFiniteNumber } from '../state-codec';
 import { type Detection, quietDetection, type StreamingDetector } from '../types';
 
@@ -244,16 +245,7 @@ export function contextDetector(config: DetectorConfig): StreamingDetector<Conte
       if (s.cool > 0) s.cool--;
       if (anomalous) s.cool = p.refractory;
       if (ready) {
-        s.hist[bin] = (s.hist[bin] as number) + 1;
-        s.total++;
-        if (s.total >= 2 * p.horizon) {
-          s.total = 0;
-          for (let b = 0; b < BINS; b++) {
-            const c = (s.hist[b] as number) >> 1;
-            s.hist[b] = c;
-            s.total += c;
-          }
-        }
+        s.total = recordScore(s.hist, s.total, bin, p.horizon);
         if (S > 0) {
           s.novel[s.npos] = share;
           s.npos = (s.npos + 1) % S;
@@ -308,9 +300,8 @@ export function contextDetector(config: DetectorConfig): StreamingDetector<Conte
     if (!Array.isArray(e.novel) || e.novel.length !== S || !e.novel.every((v) => isFiniteNumber(v) && v >= 0 && v <= 1))
       return undefined;
     if (!isCount(e.npos, Math.max(S - 1, 0))) return undefined;
-    if (!Array.isArray(e.hist) || e.hist.length !== BINS || !e.hist.every((c) => isCount(c))) return undefined;
-    const total = e.hist.reduce((a, c) => a + c, 0);
-    if (!isCount(total) || (e.v === 1 && e.total !== total) || !isCount(e.cool, p.refractory)) return undefined;
+    const total = savedHistogramTotal(e.hist, BINS);
+    if (total === undefined || (e.v === 1 && e.total !== total) || !isCount(e.cool, p.refractory)) return undefined;
     if (typeof e.table !== 'string') return undefined;
     const table = e.v === 1 ? fromBase64(e.table, p.sets * ways) : fromSparseBase64(e.table, p.sets * ways);
     if (!table) return undefined;
@@ -324,7 +315,7 @@ export function contextDetector(config: DetectorConfig): StreamingDetector<Conte
       table,
       novel: [...e.novel],
       npos: e.npos,
-      hist: [...e.hist],
+      hist: [...(e.hist as number[])],
       total,
       cool: e.cool,
     };

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { DetectorConfig } from '../../config/schema';
 import { ConfigError, issuesFromZod } from '../../errors';
+import { recordScore, savedHistogramTotal } from '../conformal';
 import {
   allFinite,
   base64ToBytes,
@@ -310,7 +311,6 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
     let score = 0;
     if (ready && s.n >= warmup && s.total > 0) {
       // Conformal p-value: the share of past distances at least as large as this one.
-      // Counted from below: most points sit in the lowest bins, so this is usually a few additions.
       let below = 0;
       for (let b = 0; b < bin; b++) below += s.hist[b] as number;
       let pValue = (s.total - below + 1) / (s.total + 1);
@@ -337,16 +337,7 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
       if (anomalous || (resting && score >= p.sustain)) s.cool = p.refractory;
       if (anomalous) s.paged = 1 - score;
       if (ready) {
-        s.hist[bin] = (s.hist[bin] as number) + 1;
-        s.total++;
-        if (s.total >= 2 * p.horizon) {
-          s.total = 0;
-          for (let b = 0; b < BINS; b++) {
-            const c = (s.hist[b] as number) >> 1;
-            s.hist[b] = c;
-            s.total += c;
-          }
-        }
+        s.total = recordScore(s.hist, s.total, bin, p.horizon);
         if (s.used === 0 || d > 0) {
           s.mem.set(ctx, s.mpos * w);
           packs.changed(s.mem);
@@ -424,9 +415,8 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
     if (floats.recent.length !== R) return undefined;
     if (!isCount(e.rpos, Math.max(R - 1, 0)) || !isCount(e.used, p.memory) || !isCount(e.mpos, p.memory - 1))
       return undefined;
-    if (!Array.isArray(e.hist) || e.hist.length !== BINS || !e.hist.every((c) => isCount(c))) return undefined;
-    const total = e.hist.reduce((a, c) => a + c, 0);
-    if (!isCount(total) || (e.v === 1 && e.total !== total) || !isCount(e.cool, p.refractory)) return undefined;
+    const total = savedHistogramTotal(e.hist, BINS);
+    if (total === undefined || (e.v === 1 && e.total !== total) || !isCount(e.cool, p.refractory)) return undefined;
     if (floats.paged < 0 || floats.paged > 1) return undefined;
     const bytes = e.v === 1 ? base64ToBytes(e.mem) : packs.inflate(e.mem, e.used * w);
     if (!bytes || bytes.length !== e.used * w) return undefined;
@@ -449,7 +439,7 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
       qhi: 0,
       used: e.used,
       mpos: e.mpos,
-      hist: [...e.hist],
+      hist: [...(e.hist as number[])],
       total,
       cool: e.cool,
       paged: floats.paged,
