@@ -2,9 +2,9 @@
 // scores, lost state on every load, or let a late point move the weekly offsets.
 import { describe, expect, it } from 'vitest';
 import { detectorSchema } from '../../../functions/core/config/schema';
+import { tail } from '../../../functions/core/detect/calibration';
 import { flatlineDetector } from '../../../functions/core/detect/flatline';
 import { type SeasonalState, seasonalDetector } from '../../../functions/core/detect/seasonal';
-import { tail } from '../../../functions/core/detect/seasonal/calibration';
 
 const MIN = 60_000;
 const DAY = 86_400_000;

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { DetectorConfig } from '../../config/schema';
 import { ConfigError, issuesFromZod } from '../../errors';
+import { tail } from '../calibration';
 import { isCount, isFiniteNumber } from '../state-codec';
 import { type Detection, quietDetection, type StreamingDetector } from '../types';
 
@@ -68,28 +69,9 @@ export function flatlineDetector(config: DetectorConfig): StreamingDetector<Flat
   /** Position of a run length on the histogram axis (bins, continuous): log2(length) × binsPerOctave. */
   const position = (run: number): number => Math.log2(run) * p.binsPerOctave;
 
+  const calibration = { bins, prior: p.prior, kappa: p.kappa };
   /** Share of past time in finished runs at least this long; past the longest seen it decays geometrically. */
-  function tail(s: FlatlineState, u: number): number {
-    const b = Math.min(bins - 1, Math.floor(u));
-    const own = s.hist[b] as number;
-    let above = own * Math.max(0, 1 - (u - b));
-    let top = own > 0 ? b : -1;
-    for (let k = b + 1; k < bins; k++) {
-      const v = s.hist[k] as number;
-      if (v > 0) {
-        above += v;
-        top = k;
-      }
-    }
-    if (top < 0)
-      for (let k = b - 1; k >= 0; k--)
-        if ((s.hist[k] as number) > 0) {
-          top = k;
-          break;
-        }
-    const gap = top < 0 ? 0 : Math.max(0, u - top - 1);
-    return (above + p.prior * Math.exp(-p.kappa * gap)) / (s.total + p.prior);
-  }
+  const runTail = (s: FlatlineState, u: number): number => tail({ counts: s.hist, total: s.total }, 0, u, calibration);
 
   function init(): FlatlineState {
     return { n: 0, last: null, x: 0, run: 0, hist: new Array<number>(bins).fill(0), total: 0, cool: 0 };
@@ -101,7 +83,7 @@ export function flatlineDetector(config: DetectorConfig): StreamingDetector<Flat
     const run = same ? s.run + 1 : 1;
     const warm = s.n >= p.warmup;
     // Only finished runs are history: a series flat from its first point has shown nothing to compare with.
-    const pValue = warm && same && run >= p.minRun ? tail(s, position(run)) : 1;
+    const pValue = warm && same && run >= p.minRun ? runTail(s, position(run)) : 1;
     const score = s.cool > 0 ? 0 : 1 - pValue;
     const anomalous = warm && score >= threshold;
 

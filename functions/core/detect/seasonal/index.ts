@@ -1,6 +1,7 @@
 // The 'seasonal' detector engine (issue 3): robust level + learned daily profile, components calibrated per series.
 import { z } from 'zod';
 import type { DetectorConfig } from '../../config/schema';
+import { binPosition, type CalibrationOptions, record, type TailHistogram, tail } from '../calibration';
 import {
   allFinite as allFinite64,
   base64ToBytes,
@@ -13,7 +14,6 @@ import {
   sparseBase64ToFloats,
 } from '../state-codec';
 import type { Detection, StreamingDetector } from '../types';
-import { binPosition, type CalibrationOptions, record, type TailHistogram, tail } from './calibration';
 
 const DAY = 86_400_000;
 

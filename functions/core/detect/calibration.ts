@@ -1,4 +1,6 @@
-// Seasonal engine, calibration: turns a component's raw statistic into a tail probability against its own history.
+// Tail calibration: turns a raw statistic into a tail probability against the series' own history of it, with a
+// geometric decay past the largest value seen. The seasonal engine keeps one row per component; flatline one row of
+// run lengths.
 
 /**
  * Histogram of log-scaled raw statistics, one row per component, stored flat. Counts are halved when the total
@@ -26,7 +28,12 @@ export function binPosition(logStat: number, o: CalibrationOptions): number {
 }
 
 /** P(statistic ≥ u) for component `c`, from its histogram; beyond the highest filled bin it decays geometrically. */
-export function tail(h: TailHistogram, c: number, u: number, o: CalibrationOptions): number {
+export function tail(
+  h: { readonly counts: ArrayLike<number>; readonly total: number },
+  c: number,
+  u: number,
+  o: Pick<CalibrationOptions, 'bins' | 'prior' | 'kappa'>,
+): number {
   const base = c * o.bins;
   // Clamped both ways: a position below the axis (never written, but a corrupt state could hold one) must not turn
   // the scan below into a loop over |u| bins.
