@@ -133,45 +133,114 @@ export const isCount = (x: unknown, max = Number.MAX_SAFE_INTEGER): x is number 
 export const isFiniteNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 
 /**
- * Sparse floats: a bitmap of the non-zero entries, then each one as a byte count k (1–8) and the top k bytes of its
- * little-endian Float64 (the trailing zero bytes dropped). Exact, and for histograms of halved counts (mostly zeros,
- * values with short mantissas) about as small as deflate at a tenth of its cost: no zlib stream per save and load.
+ * Sparse arrays share one framing: a bitmap of the present entries (bit i & 7 of byte i >> 3), then each present
+ * entry's bytes in order. `size(i)` is entry i's byte count (0 = absent) and `write` puts them at `at`.
+ */
+function packSparse(
+  length: number,
+  size: (i: number) => number,
+  write: (i: number, out: Uint8Array, at: number) => void,
+) {
+  const head = (length + 7) >> 3;
+  let total = head;
+  for (let i = 0; i < length; i++) total += size(i);
+  const bytes = new Uint8Array(total);
+  let at = head;
+  for (let i = 0; i < length; i++) {
+    const n = size(i);
+    if (n === 0) continue;
+    bytes[i >> 3] = (bytes[i >> 3] as number) | (1 << (i & 7));
+    write(i, bytes, at);
+    at += n;
+  }
+  return bytesToBase64(bytes);
+}
+
+/**
+ * Reads what `packSparse` wrote: `read(i, bytes, at)` takes present entry i and returns how many bytes it used, or -1
+ * for an entry encode would not have written. False when the framing is off (bad base64, a bitmap longer than the
+ * bytes, padding bits set, bytes left over) or an entry is refused.
+ */
+function unpackSparse(text: unknown, length: number, read: (i: number, bytes: Uint8Array, at: number) => number) {
+  const bytes = base64ToBytes(text);
+  const head = (length + 7) >> 3;
+  if (!bytes || bytes.length < head) return false;
+  let at = head;
+  for (let i = 0; i < length; i++) {
+    if (((bytes[i >> 3] as number) & (1 << (i & 7))) === 0) continue;
+    const n = read(i, bytes, at);
+    if (n < 0) return false;
+    at += n;
+  }
+  if (at !== bytes.length) return false;
+  for (let i = length; i < head * 8; i++) if (((bytes[i >> 3] as number) & (1 << (i & 7))) !== 0) return false;
+  return true;
+}
+
+/**
+ * Sparse floats: each non-zero entry as a byte count k (1–8) and the top k bytes of its little-endian Float64 (the
+ * trailing zero bytes dropped). Exact, and for histograms of halved counts (mostly zeros, values with short mantissas)
+ * about as small as deflate at a tenth of its cost: no zlib stream per save and load.
  */
 export function floatsToSparseBase64(values: Float64Array): string {
-  const n = values.length;
-  const head = (n + 7) >> 3;
   const raw = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  const bytes = new Uint8Array(head + 9 * n);
-  let at = head;
-  for (let i = 0; i < n; i++) {
-    if (values[i] === 0 && !Object.is(values[i], -0)) continue;
-    bytes[i >> 3] = (bytes[i >> 3] as number) | (1 << (i & 7));
-    const base = 8 * i;
+  const kept = (i: number): number => {
+    if (values[i] === 0 && !Object.is(values[i], -0)) return 0;
     let k = 8;
-    while (k > 1 && raw[base + 8 - k] === 0) k--;
-    bytes[at++] = k;
-    for (let j = 8 - k; j < 8; j++) bytes[at++] = raw[base + j] as number;
-  }
-  return bytesToBase64(bytes.subarray(0, at));
+    while (k > 1 && raw[8 * i + 8 - k] === 0) k--;
+    return k;
+  };
+  return packSparse(
+    values.length,
+    (i) => {
+      const k = kept(i);
+      return k === 0 ? 0 : k + 1;
+    },
+    (i, out, at) => {
+      const k = kept(i);
+      out[at] = k;
+      out.set(raw.subarray(8 * i + 8 - k, 8 * i + 8), at + 1);
+    },
+  );
 }
 
 /** The `length` floats `floatsToSparseBase64` packed; undefined for anything it would not have written. */
 export function sparseBase64ToFloats(text: unknown, length: number): Float64Array | undefined {
-  const bytes = base64ToBytes(text);
-  const head = (length + 7) >> 3;
-  if (!bytes || bytes.length < head) return undefined;
   const out = new Float64Array(length);
   const raw = new Uint8Array(out.buffer);
-  let at = head;
-  for (let i = 0; i < length; i++) {
-    if (((bytes[i >> 3] as number) & (1 << (i & 7))) === 0) continue;
-    const k = bytes[at++];
-    if (k === undefined || k < 1 || k > 8 || at + k > bytes.length) return undefined;
-    for (let j = 8 - k; j < 8; j++) raw[8 * i + j] = bytes[at++] as number;
+  const ok = unpackSparse(text, length, (i, bytes, at) => {
+    const k = bytes[at];
+    if (k === undefined || k < 1 || k > 8 || at + 1 + k > bytes.length) return -1;
+    raw.set(bytes.subarray(at + 1, at + 1 + k), 8 * i + 8 - k);
     // A zero marked present is not something encode writes.
-    if (out[i] === 0 && !Object.is(out[i], -0)) return undefined;
-  }
-  if (at !== bytes.length) return undefined;
-  for (let i = length; i < head * 8; i++) if (((bytes[i >> 3] as number) & (1 << (i & 7))) !== 0) return undefined;
-  return out;
+    return out[i] === 0 && !Object.is(out[i], -0) ? -1 : k + 1;
+  });
+  return ok ? out : undefined;
+}
+
+/** Sparse 16-bit words: each non-zero word little-endian (the context engine's fingerprint table). */
+export function wordsToSparseBase64(words: Uint16Array): string {
+  return packSparse(
+    words.length,
+    (i) => (words[i] === 0 ? 0 : 2),
+    (i, out, at) => {
+      const v = words[i] as number;
+      out[at] = v & 0xff;
+      out[at + 1] = v >>> 8;
+    },
+  );
+}
+
+/** The `length` words `wordsToSparseBase64` packed; undefined for anything it would not have written. */
+export function sparseBase64ToWords(text: unknown, length: number): Uint16Array | undefined {
+  const out = new Uint16Array(length);
+  const ok = unpackSparse(text, length, (i, bytes, at) => {
+    if (at + 2 > bytes.length) return -1;
+    const v = (bytes[at] as number) | ((bytes[at + 1] as number) << 8);
+    // A slot marked filled holding the empty fingerprint is not something encode writes.
+    if (v === 0) return -1;
+    out[i] = v;
+    return 2;
+  });
+  return ok ? out : undefined;
 }

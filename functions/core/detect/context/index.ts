@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { DetectorConfig } from '../../config/schema';
 import { ConfigError, issuesFromZod } from '../../errors';
 import { recordScore, savedHistogramTotal } from '../conformal';
-import { base64ToBytes, bytesToBase64, isCount, isFiniteNumber } from '../state-codec';
+import { base64ToBytes, isCount, isFiniteNumber, sparseBase64ToWords, wordsToSparseBase64 } from '../state-codec';
 import { type Detection, quietDetection, type StreamingDetector } from '../types';
 
 const paramsSchema = z.strictObject({
@@ -85,43 +85,6 @@ function fromBase64(text: string, words: number): Uint16Array | undefined {
   if (!bytes || bytes.length !== words * 2) return undefined;
   const out = new Uint16Array(words);
   for (let i = 0; i < words; i++) out[i] = (bytes[2 * i] as number) | ((bytes[2 * i + 1] as number) << 8);
-  return out;
-}
-
-/** The table as a bitmap of its non-zero words, then those words little-endian, in base64. */
-function toSparseBase64(words: Uint16Array): string {
-  const head = (words.length + 7) >> 3;
-  let filled = 0;
-  for (let i = 0; i < words.length; i++) if (words[i] !== 0) filled++;
-  const bytes = new Uint8Array(head + 2 * filled);
-  let at = head;
-  for (let i = 0; i < words.length; i++) {
-    const v = words[i] as number;
-    if (v === 0) continue;
-    bytes[i >> 3] = (bytes[i >> 3] as number) | (1 << (i & 7));
-    bytes[at++] = v & 0xff;
-    bytes[at++] = v >>> 8;
-  }
-  return bytesToBase64(bytes);
-}
-
-function fromSparseBase64(text: unknown, words: number): Uint16Array | undefined {
-  const bytes = base64ToBytes(text);
-  const head = (words + 7) >> 3;
-  if (!bytes || bytes.length < head) return undefined;
-  const out = new Uint16Array(words);
-  let at = head;
-  for (let i = 0; i < words; i++) {
-    if (((bytes[i >> 3] as number) & (1 << (i & 7))) === 0) continue;
-    if (at + 2 > bytes.length) return undefined;
-    const v = (bytes[at] as number) | ((bytes[at + 1] as number) << 8);
-    // A slot marked filled holding the empty fingerprint, or padding bits set, is not something encode writes.
-    if (v === 0) return undefined;
-    out[i] = v;
-    at += 2;
-  }
-  if (at !== bytes.length) return undefined;
-  for (let i = words; i < head * 8; i++) if (((bytes[i >> 3] as number) & (1 << (i & 7))) !== 0) return undefined;
   return out;
 }
 
@@ -280,7 +243,7 @@ export function contextDetector(config: DetectorConfig): StreamingDetector<Conte
       hi: s.hi,
       recent: [...s.recent],
       rpos: s.rpos,
-      table: toSparseBase64(s.table),
+      table: wordsToSparseBase64(s.table),
       novel: [...s.novel],
       npos: s.npos,
       hist: [...s.hist],
@@ -303,7 +266,7 @@ export function contextDetector(config: DetectorConfig): StreamingDetector<Conte
     const total = savedHistogramTotal(e.hist, BINS);
     if (total === undefined || (e.v === 1 && e.total !== total) || !isCount(e.cool, p.refractory)) return undefined;
     if (typeof e.table !== 'string') return undefined;
-    const table = e.v === 1 ? fromBase64(e.table, p.sets * ways) : fromSparseBase64(e.table, p.sets * ways);
+    const table = e.v === 1 ? fromBase64(e.table, p.sets * ways) : sparseBase64ToWords(e.table, p.sets * ways);
     if (!table) return undefined;
     return {
       n: e.n,
