@@ -7,6 +7,7 @@ import {
   base64ToBytes,
   bytesToBase64,
   bytesToFloat64,
+  float64ToBytes,
   floatsToSparseBase64,
   isCount,
   isFiniteNumber,
@@ -162,17 +163,11 @@ function normalize(params: unknown): SeasonalParams {
   return seasonalParamsSchema.parse(params ?? {});
 }
 
-function toBase64(a: Float64Array): string {
-  return bytesToBase64(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-}
+const toBase64 = (a: Float64Array): string => bytesToBase64(float64ToBytes(a));
 
-function fromBase64(s: string, length: number): Float64Array | undefined {
-  const bytes = Buffer.from(s, 'base64');
-  if (bytes.byteLength !== length * 8) return undefined;
-  const out = new Float64Array(length);
-  new Uint8Array(out.buffer).set(bytes);
-  return out;
-}
+/** Version 1's profile, read as leniently as it always was (Buffer's decoder), then checked for length. */
+const fromBase64 = (s: string, length: number): Float64Array | undefined =>
+  bytesToFloat64(new Uint8Array(Buffer.from(s, 'base64')), length);
 
 const ENCODED_KEYS = [
   'v',
