@@ -1,7 +1,6 @@
 // Shared assertions for the event normalizer tests: unwrap results and capture validation issues.
 import { expect } from 'vitest';
 import type { Alert } from '../../../functions/core/alert';
-import { type Issue, ValidationError } from '../../../functions/core/errors';
 import { type NormalizeResult, normalizeEvent } from '../../../functions/core/events';
 
 export const ctx = { receivedAt: '2026-11-27T15:00:00.000Z' };
@@ -16,16 +15,7 @@ export function normalizeAlerts(input: unknown): Alert[] {
   return alertsOf(normalizeEvent(input, ctx));
 }
 
-/** Runs `act`, expects a ValidationError, returns its issues. */
-export function validationIssues(act: () => unknown): Issue[] {
-  try {
-    act();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ValidationError);
-    return (e as ValidationError).issues;
-  }
-  throw new Error('expected a ValidationError, nothing was thrown');
-}
+export { validationIssues } from '../../helpers/errors';
 
 export const REMOVE = Symbol('remove');
 

@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { type Issue, ValidationError } from '../../../functions/core/errors';
 import { groupBySeries, type MetricPoint, parsePointBatch, seriesKey } from '../../../functions/core/metrics/points';
+import { validationIssues } from '../../helpers/errors';
 
 const GOOD = { metric: 'InputTokens', dimensions: { model: 'claude', region: 'us-east-1' }, value: 1200 };
-
-function validationIssues(act: () => unknown): Issue[] {
-  try {
-    act();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ValidationError);
-    return (e as ValidationError).issues;
-  }
-  throw new Error('expected a ValidationError, nothing was thrown');
-}
 
 describe('parsePointBatch', () => {
   it('accepts ISO-8601 times with a zone and epoch milliseconds', () => {

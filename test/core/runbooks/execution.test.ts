@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { type Alert, makeAlert } from '../../../functions/core/alert';
 import { parseConfig, validateConfig } from '../../../functions/core/config/load';
 import type { RunbookConfig } from '../../../functions/core/config/schema';
-import { type Issue, ValidationError } from '../../../functions/core/errors';
 import { UUID_RE } from '../../../functions/core/ids';
 import {
   newExecutionRecord,
@@ -13,6 +12,7 @@ import {
   rateLimitDecision,
   statusFromSsm,
 } from '../../../functions/core/runbooks/execution';
+import { validationIssues } from '../../helpers/errors';
 
 const EXAMPLE = parseConfig(readFileSync(join(__dirname, '..', '..', '..', 'runwatch.yml'), 'utf8'));
 const T0 = '2026-11-27T10:00:00.000Z';
@@ -32,16 +32,6 @@ function runbook(name: string): RunbookConfig {
   const found = EXAMPLE.runbooks.find((r) => r.name === name);
   if (!found) throw new Error(`no runbook ${name} in runwatch.yml`);
   return found;
-}
-
-function validationIssues(act: () => unknown): Issue[] {
-  try {
-    act();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ValidationError);
-    return (e as ValidationError).issues;
-  }
-  throw new Error('expected a ValidationError, nothing was thrown');
 }
 
 describe('planRemediations', () => {
