@@ -111,16 +111,7 @@ export async function startExecution(ctx: RunbookContext, id: string): Promise<E
   // The count holds started executions only; this one is still Pending.
   const rate = rateLimitDecision(recent, max);
   const nowIso = ctx.now.toISOString();
-  if (!rate.allowed) {
-    const rejected = await ctx.store.updateExecution(
-      id,
-      { status: 'Rejected', statusDetail: rate.reason, updatedAt: nowIso },
-      ['Pending'],
-    );
-    ctx.decide({ executionId: id, outcome: 'rejected', reason: rate.reason });
-    if (rejected) await notifyExecution(ctx, rejected);
-    return rejected;
-  }
+  if (!rate.allowed) return conclude(ctx, id, 'Pending', 'Rejected', rate.reason, nowIso);
   const claimed = await ctx.store.updateExecution(id, { status: 'Starting', updatedAt: nowIso }, ['Pending']);
   if (!claimed) {
     ctx.decide({ executionId: id, outcome: 'skipped', reason: 'claimed by another delivery' });
@@ -163,15 +154,23 @@ export async function startExecution(ctx: RunbookContext, id: string): Promise<E
       ctx.decide({ executionId: id, outcome: 'failed', reason: `retryable: ${err.message}` });
       throw err;
     }
-    const failed = await ctx.store.updateExecution(
-      id,
-      { status: 'Failed', statusDetail: err.message, updatedAt: nowIso },
-      ['Starting'],
-    );
-    ctx.decide({ executionId: id, outcome: 'failed', reason: err.message });
-    if (failed) await notifyExecution(ctx, failed);
-    return failed;
+    return conclude(ctx, id, 'Starting', 'Failed', err.message, nowIso);
   }
+}
+
+/** Ends an execution that never reached SSM (from `from`), records why, and tells on-call. */
+async function conclude(
+  ctx: RunbookContext,
+  id: string,
+  from: ExecutionStatus,
+  status: 'Rejected' | 'Failed',
+  detail: string,
+  nowIso: string,
+): Promise<ExecutionRecord | undefined> {
+  const ended = await ctx.store.updateExecution(id, { status, statusDetail: detail, updatedAt: nowIso }, [from]);
+  ctx.decide({ executionId: id, outcome: status === 'Rejected' ? 'rejected' : 'failed', reason: detail });
+  if (ended) await notifyExecution(ctx, ended);
+  return ended;
 }
 
 const ORDER: Record<ExecutionStatus, number> = {
