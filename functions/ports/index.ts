@@ -65,9 +65,17 @@ export interface ExecutionRecord {
 
 export interface SeriesState {
   version: number;
+  /** The stored state; not read (undefined) when `unchanged`. */
   state: unknown;
   /** Set by the watchdog (markSeriesStale) when it fired MetricStale; the next write of the series clears it. */
   staleSince?: string;
+  /** The id the state's last write carried (putSeriesState's `writeId`), when it carried one. */
+  writeId?: string;
+  /**
+   * The caller named this item's `writeId`: the state is the one it wrote itself, so it was neither inflated nor
+   * parsed (`state` is undefined) and the caller's own copy is current.
+   */
+  unchanged?: true;
 }
 
 /** What the watchdog needs to know about a series without reading its state (written with putSeriesState). */
@@ -134,12 +142,23 @@ export interface Store {
    */
   countExecutionsSince(runbook: string, sinceIso: string): Promise<number>;
 
-  getSeriesState(key: string): Promise<SeriesState | undefined>;
+  /**
+   * The series' item. With `knownWriteId` equal to the item's `writeId`, the state is not unpacked: the answer says
+   * `unchanged` (a warm writer skips the inflate, the parse and the detector's decode of what it wrote itself).
+   */
+  getSeriesState(key: string, knownWriteId?: string): Promise<SeriesState | undefined>;
   /**
    * Writes the state if the stored version is `expectedVersion` (0 = absent). False on conflict. With `meta`
-   * (and its `staleAtMs`) the series is listed for the watchdog; a write clears any stale mark.
+   * (and its `staleAtMs`) the series is listed for the watchdog; a write clears any stale mark. `writeId`, unique to
+   * this write, is stored beside the state for getSeriesState's `knownWriteId`.
    */
-  putSeriesState(key: string, state: unknown, expectedVersion: number, meta?: SeriesMeta): Promise<boolean>;
+  putSeriesState(
+    key: string,
+    state: unknown,
+    expectedVersion: number,
+    meta?: SeriesMeta,
+    writeId?: string,
+  ): Promise<boolean>;
   /** Series whose `staleAtMs` is at or before `beforeIso`, most overdue first, at most `limit`. */
   listSeriesDueBefore(beforeIso: string, limit: number): Promise<DueSeries[]>;
   /**

@@ -259,9 +259,9 @@ export class DynamoDbStore implements Store {
 
   // ---- detector state --------------------------------------------------------------
 
-  async getSeriesState(seriesKey: string): Promise<SeriesState | undefined> {
+  async getSeriesState(seriesKey: string, knownWriteId?: string): Promise<SeriesState | undefined> {
     const item = await this.#get('GetItem series state', key.series(seriesKey));
-    return item === undefined ? undefined : readVersioned(item);
+    return item === undefined ? undefined : readVersioned(item, knownWriteId);
   }
 
   async putSeriesState(
@@ -269,9 +269,11 @@ export class DynamoDbStore implements Store {
     state: unknown,
     expectedVersion: number,
     meta?: SeriesMeta,
+    writeId?: string,
   ): Promise<boolean> {
     // A PutItem replaces the whole item: the stale mark goes, and the listing is whatever `meta` says now.
     const item: Item = { ...key.series(seriesKey), ...versionedState(state, expectedVersion) };
+    if (writeId !== undefined) item.writeId = writeId;
     if (meta) {
       item.labels = { ...meta.labels };
       item.lastSeenMs = meta.lastSeenMs;
@@ -475,10 +477,14 @@ function versionedState(state: unknown, expectedVersion: number): Item {
   return { version: expectedVersion + 1, state: packState(state) };
 }
 
-function readVersioned(item: Item): SeriesState {
-  const { version, state, staleSince } = item;
-  const out: SeriesState = { version: Number(version), state: unpackState(state) };
+/** The item's version and state; the state stays packed when the caller wrote it itself (`knownWriteId`). */
+function readVersioned(item: Item, knownWriteId?: string): SeriesState {
+  const { version, state, staleSince, writeId } = item;
+  const same = knownWriteId !== undefined && writeId === knownWriteId;
+  const out: SeriesState = { version: Number(version), state: same ? undefined : unpackState(state) };
   if (typeof staleSince === 'string') out.staleSince = staleSince;
+  if (typeof writeId === 'string') out.writeId = writeId;
+  if (same) out.unchanged = true;
   return out;
 }
 

@@ -18,6 +18,7 @@ export interface StoredSeries {
   packed: Uint8Array;
   meta?: SeriesMeta;
   staleSince?: string;
+  writeId?: string;
 }
 
 export interface NotificationLogEntry {
@@ -142,16 +143,23 @@ export class MemoryStore implements Store {
     return n;
   }
 
-  async getSeriesState(key: string): Promise<SeriesState | undefined> {
-    return readVersioned(this.series.get(key));
+  async getSeriesState(key: string, knownWriteId?: string): Promise<SeriesState | undefined> {
+    return readVersioned(this.series.get(key), knownWriteId);
   }
 
   /** Stored packed like the adapter, so tests see exactly what survives a round trip; a write clears the stale mark. */
-  async putSeriesState(key: string, state: unknown, expectedVersion: number, meta?: SeriesMeta): Promise<boolean> {
+  async putSeriesState(
+    key: string,
+    state: unknown,
+    expectedVersion: number,
+    meta?: SeriesMeta,
+    writeId?: string,
+  ): Promise<boolean> {
     const current = this.series.get(key)?.version ?? 0;
     if (current !== expectedVersion) return false;
     const item: StoredSeries = { version: expectedVersion + 1, packed: packState(state) };
     if (meta) item.meta = copy(defined(meta));
+    if (writeId !== undefined) item.writeId = writeId;
     this.series.set(key, item);
     return true;
   }
@@ -203,10 +211,14 @@ export class MemoryStore implements Store {
   }
 }
 
-function readVersioned(item: StoredSeries | undefined): SeriesState | undefined {
+/** Like the adapter: the state stays packed when the caller wrote it itself (`knownWriteId`). */
+function readVersioned(item: StoredSeries | undefined, knownWriteId?: string): SeriesState | undefined {
   if (!item) return undefined;
-  const out: SeriesState = { version: item.version, state: unpackState(item.packed) };
+  const same = knownWriteId !== undefined && item.writeId === knownWriteId;
+  const out: SeriesState = { version: item.version, state: same ? undefined : unpackState(item.packed) };
   if (item.staleSince !== undefined) out.staleSince = item.staleSince;
+  if (item.writeId !== undefined) out.writeId = item.writeId;
+  if (same) out.unchanged = true;
   return out;
 }
 

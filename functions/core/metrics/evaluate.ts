@@ -73,6 +73,11 @@ function fmt(n: number): string {
 
 export interface EvaluateContext {
   exclusions?: Config['exclusions'];
+  /**
+   * The series' state as this process last saved it, when the store says that save is still current: used as is
+   * (no decode) instead of `prior`. Its round trip is exact, so the outcome is the same either way.
+   */
+  live?: SeriesState;
 }
 
 function freshState(detector: DetectorConfig, version: string): SeriesState {
@@ -132,7 +137,10 @@ export function evaluateSeries(
   ctx: EvaluateContext = {},
 ): SeriesOutcome {
   const first = points[0];
-  const revived = revive(prior, detector);
+  const revived =
+    ctx.live !== undefined && ctx.live.detector === detector.name
+      ? { state: ctx.live, rebuilt: false }
+      : revive(prior, detector);
   const state = revived?.state ?? freshState(detector, first ? versionOf(first.dimensions) : '');
   const outcome: SeriesOutcome = {
     state,
