@@ -135,6 +135,8 @@ export function makeHandler(rt: Runtime, options: { warmSeries?: number } = {}) 
       let prior = await rt.store.getSeriesState(group.key, cached?.writeId);
       if (prior?.unchanged && !cached) prior = await rt.store.getSeriesState(group.key);
       const live = prior?.unchanged ? cached?.state : undefined;
+      // The warm-state hit rate: a low one means a series' batches keep landing on different containers.
+      if (live) count(rt.metrics, 'SeriesStatesReused');
       const priorState = (live ?? prior?.state) as Partial<EvaluatedState> | undefined;
       const nowMs = rt.clock.now().getTime();
       const quality = checkSeries(priorState?.extra?.quality, group.points, labels, rt.config.quality, nowMs, {
