@@ -106,6 +106,8 @@ interface Member {
   weight: number;
   detector: StreamingDetector<unknown>;
   log10Tail: (score: number) => number;
+  /** `name:component` by component (a handful each): the lead's explanation without a string built per point. */
+  labels: Map<string, string>;
 }
 
 export interface EnsembleState {
@@ -181,6 +183,7 @@ function buildMembers(config: DetectorConfig, raw: unknown[]): Member[] {
       weight,
       detector,
       log10Tail: kind.log10TailFor(params),
+      labels: new Map(),
     });
   });
   if (issues.length) throw new ConfigError(issues);
@@ -220,12 +223,26 @@ export function ensembleDetector(config: DetectorConfig): StreamingDetector<Ense
         lead = k;
       }
     }
-    const penalty = s.pages > 0 ? p.repeatPenalty * Math.log10(1 + s.pages) : 0;
-    const calibrated = Math.min(1, Math.max(0, (pooled - penalty) / p.digits));
     const resting = s.cool > 0;
-    const score = resting ? 0 : calibrated;
+    // Resting, or no evidence at all, scores 0 whatever the penalty: its log10 is only taken when it can matter.
+    let score = 0;
+    if (!resting && pooled > 0) {
+      const penalty = s.pages > 0 ? p.repeatPenalty * Math.log10(1 + s.pages) : 0;
+      score = Math.min(1, Math.max(0, (pooled - penalty) / p.digits));
+    }
     const anomalous = score >= threshold && score > 0;
     const top = seen[lead] as Detection;
+    let component = top.component;
+    if (leadTerm > 0) {
+      const labels = (members[lead] as Member).labels;
+      const label = labels.get(component);
+      if (label === undefined) {
+        const made = `${(members[lead] as Member).name}:${component}`;
+        // Components are a member's fixed vocabulary; the cap only guards a member that would ever vary them.
+        if (labels.size < 64) labels.set(component, made);
+        component = made;
+      } else component = label;
+    }
     let seasonality = 'none';
     for (const d of seen) if (d.seasonality !== 'none') seasonality = d.seasonality;
     if (learn) {
@@ -245,7 +262,7 @@ export function ensembleDetector(config: DetectorConfig): StreamingDetector<Ense
       band: top.band,
       observed: x,
       // Which member carried the pooled statistic, and what it saw: the page's explanation.
-      component: leadTerm > 0 ? `${(members[lead] as Member).name}:${top.component}` : top.component,
+      component,
       seasonality,
     };
   }
