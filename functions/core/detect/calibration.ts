@@ -56,7 +56,9 @@ export function tail(
         break;
       }
   const gap = top < 0 ? 0 : Math.max(0, u - top - 1);
-  return (above + o.prior * Math.exp(-o.kappa * gap)) / (h.total + o.prior);
+  // Within the seen range the exponent is ±0, whose exp is exactly 1: the library call is skipped there.
+  const exponent = -o.kappa * gap;
+  return (above + o.prior * (exponent === 0 ? 1 : Math.exp(exponent))) / (h.total + o.prior);
 }
 
 /** Records one point's statistics (one position per component); halves the history when it is full. */
