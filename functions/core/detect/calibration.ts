@@ -42,12 +42,14 @@ export function tail(
   const own = b >= 0 ? counts[base + b]! : 0;
   let above = own * Math.max(0, 1 - (u - b));
   let top = own > 0 ? b : -1;
-  for (let k = b + 1; k < o.bins; k++) {
+  // The highest filled bin above b first, then the counts up to it: the same additions in the same order as one
+  // scan that tracks the top as it goes, with a branch per bin less.
+  let hi = o.bins - 1;
+  while (hi > b && !(counts[base + hi]! > 0)) hi--;
+  if (hi > b) top = hi;
+  for (let k = b + 1; k <= hi; k++) {
     const v = counts[base + k]!;
-    if (v > 0) {
-      above += v;
-      top = k;
-    }
+    if (v > 0) above += v;
   }
   if (top < 0)
     for (let k = b - 1; k >= 0; k--)

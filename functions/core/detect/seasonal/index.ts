@@ -288,6 +288,10 @@ function makeStep(p: SeasonalParams, threshold: number) {
   const minLogVar = Math.log(p.minVarRatio);
   const positions = new Float64Array(NC);
   const shorts = new Float64Array(NC);
+  // The weekday of the last epoch day seen (a pure function of the day, so safe to share between series): points
+  // come in runs of the same day, and the two modulos are not free.
+  let dowDay = Number.NaN;
+  let dowOfDay = 0;
 
   return function step(s: SeasonalState, t: number, x: number, learn = true): Detection {
     const dayNo = Math.floor(t / DAY);
@@ -310,7 +314,11 @@ function makeStep(p: SeasonalParams, threshold: number) {
     const seasonal = s.day[i]! * (1 - w) + s.day[j]! * w;
     const useSeason = s.n > 0 && t - s.t0 >= 2 * DAY && s.errS < p.seasonGain * s.errP;
     // Weekday offset: this weekday's mean against the mean of all seven (0 until every weekday has one).
-    const dow = ((dayNo % 7) + 7) % 7;
+    if (dayNo !== dowDay) {
+      dowDay = dayNo;
+      dowOfDay = ((dayNo % 7) + 7) % 7;
+    }
+    const dow = dowOfDay;
     let weekly = 0;
     if (p.weekly && s.weekSeen === ALL_WEEKDAYS) {
       let sum = 0;
