@@ -386,6 +386,20 @@ describe('seasonal detector: components', () => {
     expect(ds[3999]!.seasonality).toBe('none');
   });
 
+  it('places a point in its day the same way before and after 1970, at whole and fractional milliseconds', () => {
+    // The time of day has a fast path for 0 <= t < 2^52 and the plain modulo for the rest: a series moved by a whole
+    // number of weeks (same time of day, same weekday) must score alike on either side of the epoch, including at
+    // fractional milliseconds and one millisecond either side of midnight.
+    const WEEK = 7 * DAY;
+    // Five-minute steps from the epoch, each nudged by one of these (299,999 lands 1 ms before the next slot; the
+    // cycle of 7 against 288 steps a day walks it onto 1 ms before midnight).
+    const nudges = [0, 1, 0.5, 299_999, 0.25, 299_999.5, 150_000.125];
+    const points = series(4 * 288, daily).map((p, i) => ({ t: i * 5 * MIN + (nudges[i % 7] as number), x: p.x }));
+    const at = (shift: number) => runAll(points.map((p) => ({ t: p.t + shift, x: p.x })));
+    const reference = at(0);
+    for (const shift of [-3 * WEEK, -WEEK, 52 * WEEK, 2_800 * WEEK]) expect(at(shift)).toEqual(reference);
+  });
+
   it('refuses unknown params', () => {
     expect(() => seasonalDetector(config({ bogus: 1 }))).toThrow();
   });
