@@ -170,21 +170,4 @@ describe('ingest-metrics with warm states (the shipped ensemble on the embedded 
     // Assess: the warm container never learned the batch whose save failed.
     expect(await storedStates(warmSide.rt.db)).toEqual(await storedStates(coldSide.rt.db));
   });
-
-  it('reads an item it wrote itself without its state, and in full once it changed hands', async () => {
-    const rt = await makeTestRuntime();
-    await rt.db.putSeriesState('s', { n: 1 }, 0, undefined, 'w-1');
-    expect(await rt.db.getSeriesState('s', 'w-1')).toEqual({
-      version: 1,
-      state: undefined,
-      writeId: 'w-1',
-      unchanged: true,
-    });
-    expect(await rt.db.getSeriesState('s', 'w-0')).toEqual({ version: 1, state: { n: 1 }, writeId: 'w-1' });
-    // The watchdog's stale mark bumps the version but not the state: still the writer's own state.
-    expect(await rt.db.markSeriesStale('s', 1, '2026-11-27T00:00:00.000Z')).toBe(true);
-    expect(await rt.db.getSeriesState('s', 'w-1')).toMatchObject({ version: 2, unchanged: true });
-    await rt.db.putSeriesState('s', { n: 2 }, 2);
-    expect(await rt.db.getSeriesState('s', 'w-1')).toEqual({ version: 3, state: { n: 2 } });
-  });
 });
