@@ -8,6 +8,7 @@ import type { Budget } from '../core/genai/config';
 import { deriveSignals } from '../core/genai/signals';
 import { decodeCloudWatchLogsEvent, isCloudWatchLogsEvent } from '../core/metrics/emf';
 import {
+  decodeSavedState,
   type SeriesState as EvaluatedState,
   encodeSeriesState,
   evaluateSeries,
@@ -28,11 +29,12 @@ const MAX_CONFLICT_RETRIES = 10;
 /** Series handled at once: DynamoDB round trips overlap, memory stays bounded. */
 const CONCURRENCY = 16;
 /**
- * Decoded series states a warm container keeps (its own last writes): the shipped ensemble's is ~6 KB of heap
- * (measured over 2,000 decoded states), ~8 KB with its quality state, so at most ~80 MB of the function's 512 MB.
- * A container that wrote a series last reads it back without inflating, parsing or decoding it.
+ * Decoded series states a warm container keeps (its own last writes). The shipped ensemble's takes ~16 KB of the
+ * process's memory (~6 KB of heap and ~5 KB of typed-array buffers, with its quality state; measured over 10,000
+ * states), so at most ~80 MB of the function's 512 MB. A container that wrote a series last reads it back without
+ * inflating or parsing it.
  */
-const WARM_SERIES = 10_000;
+const WARM_SERIES = 5_000;
 
 export interface MetricsOutcome {
   accepted: number;
@@ -133,8 +135,9 @@ export function makeHandler(rt: Runtime, options: { warmSeries?: number } = {}) 
       // Taken out for the whole attempt: only a saved state goes back, so a failed or lost attempt rereads.
       const cached = detector ? warm.take(group.key) : undefined;
       let prior = await rt.store.getSeriesState(group.key, cached?.writeId);
-      if (prior?.unchanged && !cached) prior = await rt.store.getSeriesState(group.key);
-      const live = prior?.unchanged ? cached?.state : undefined;
+      const live = prior?.unchanged && cached?.state.detector === detector?.name ? cached?.state : undefined;
+      // Only a state this container kept for this very detector stands in for the stored one; else read it.
+      if (prior?.unchanged && !live) prior = await rt.store.getSeriesState(group.key);
       // The warm-state hit rate: a low one means a series' batches keep landing on different containers.
       if (live) count(rt.metrics, 'SeriesStatesReused');
       const priorState = (live ?? prior?.state) as Partial<EvaluatedState> | undefined;
@@ -151,7 +154,6 @@ export function makeHandler(rt: Runtime, options: { warmSeries?: number } = {}) 
       if (quality.rebuilt) rt.logger.warn('stored quality state unusable; started afresh', { series: group.key });
       const alerts: Alert[] = [...quality.alerts];
       let stored: unknown;
-      let saved: EvaluatedState | undefined;
       if (detector) {
         const outcome = evaluateSeries(quality.accepted, prior?.state, detector, {
           exclusions: rt.config.exclusions,
@@ -164,20 +166,23 @@ export function makeHandler(rt: Runtime, options: { warmSeries?: number } = {}) 
         if (outcome.versionReset) count(rt.metrics, 'SeriesVersionResets');
         count(rt.metrics, 'PointsAlreadySeen', outcome.skipped);
         count(rt.metrics, 'PointsExcluded', outcome.excluded);
+        count(rt.metrics, 'PointsTooLargeToLearn', outcome.tooLarge);
         outcome.state.extra = { ...(outcome.state.extra ?? {}), quality: quality.state };
         alerts.push(...outcome.alerts);
         stored = encodeSeriesState(outcome.state, detector);
-        saved = outcome.state;
       } else {
         stored = { ...(priorState ?? {}), extra: { ...(priorState?.extra ?? {}), quality: quality.state } };
       }
       // Alerts go out before the state is saved: a crash in between repeats them, and dispatch dedups.
       if (alerts.length) await rt.bus.publish(alertEvents(alerts, 'detector', correlationId));
       const meta = seriesMeta(quality.state, labels, rt.config.quality);
-      const writeId = warm.nextWriteId();
+      // Series without a detector keep nothing warm: their write needs no id.
+      const writeId = detector ? warm.nextWriteId() : undefined;
       if (await rt.store.putSeriesState(group.key, stored, prior?.version ?? 0, meta, writeId)) {
-        // The write packed `stored` already: the live state is free to change in the next batch.
-        if (saved) warm.keep(group.key, writeId, saved);
+        // What the next batch would decode from this write, decoded now from the object in hand (no inflate, no
+        // parse); a state the decoder refuses is not kept, so the next batch reads and rebuilds it like any other.
+        const again = detector && writeId ? decodeSavedState(stored as EvaluatedState, detector) : undefined;
+        if (again && writeId) warm.keep(group.key, writeId, again);
         return alerts;
       }
       count(rt.metrics, 'SeriesStateConflicts');

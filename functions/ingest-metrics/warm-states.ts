@@ -1,6 +1,6 @@
 // The series states this container wrote last, kept decoded between invocations: a warm Lambda that reads back an
-// item it wrote itself (same writeId) skips the inflate, the JSON parse and the detector's decode.
-import { randomUUID } from 'node:crypto';
+// item it wrote itself (same writeId) skips the inflate and the JSON parse of its state.
+import { randomBytes } from 'node:crypto';
 import type { SeriesState } from '../core/metrics/evaluate';
 
 interface Entry {
@@ -19,7 +19,8 @@ interface Entry {
 export class WarmStates {
   readonly #entries = new Map<string, Entry>();
   readonly #limit: number;
-  readonly #prefix = randomUUID();
+  /** 64 random bits per container: ids stay short (they are stored in every series item, which DynamoDB bills by KB). */
+  readonly #prefix = randomBytes(8).toString('base64url');
   #writes = 0;
 
   /** `limit` 0 keeps nothing (every read decodes). */
@@ -41,7 +42,7 @@ export class WarmStates {
   /** A fresh id for the next write of a series (unique across containers and writes). */
   nextWriteId(): string {
     this.#writes += 1;
-    return `${this.#prefix}.${this.#writes}`;
+    return `${this.#prefix}.${this.#writes.toString(36)}`;
   }
 
   /** Keeps the state that was just written with `writeId` (the store acknowledged the conditional write). */

@@ -38,6 +38,8 @@ export interface SeriesOutcome {
   versionReset: boolean;
   /** Points inside an exclusion window (scored, not learned). */
   excluded: number;
+  /** Points beyond ±MAX_LEARNED_MAGNITUDE (scored, not learned). */
+  tooLarge: number;
   last?: Detection;
 }
 
@@ -74,8 +76,8 @@ function fmt(n: number): string {
 export interface EvaluateContext {
   exclusions?: Config['exclusions'];
   /**
-   * The series' state as this process last saved it, when the store says that save is still current: used as is
-   * (no decode) instead of `prior`. Its round trip is exact, so the outcome is the same either way.
+   * The series' state decoded from this process's own last write of it (decodeSavedState), when the store says that
+   * write is still current: used instead of `prior`, which then is not read.
    */
   live?: SeriesState;
 }
@@ -121,6 +123,24 @@ function revive(prior: unknown, detector: DetectorConfig): { state: SeriesState;
   return { state, rebuilt: false };
 }
 
+/**
+ * The state the next batch would decode from `stored` (encodeSeriesState's output, before its JSON round trip), or
+ * undefined where decoding would rebuild it: what a warm container may keep in place of reading its own write back.
+ * Decoded, not the live object, so a warm container continues exactly as a cold one would (a state the decoder
+ * refuses is rebuilt by both).
+ */
+export function decodeSavedState(stored: SeriesState, detector: DetectorConfig): SeriesState | undefined {
+  const revived = revive(stored, detector);
+  return revived && !revived.rebuilt ? revived.state : undefined;
+}
+
+/**
+ * Values beyond this magnitude are scored but never learned: no metric is that large, and learning one would
+ * overflow the models' squared errors (and the seasonal profile's Float32) into a state the decoder must refuse,
+ * which would cost the series its baseline. Emitters do send such sentinels (1e100, Number.MAX_VALUE).
+ */
+export const MAX_LEARNED_MAGNITUDE = 1e30;
+
 function excludedAt(labels: Record<string, string>, t: number, exclusions: Config['exclusions'] | undefined): boolean {
   if (!exclusions?.length) return false;
   return exclusions.some((x) => Date.parse(x.start) <= t && t < Date.parse(x.end) && matchesLabels(x.match, labels));
@@ -150,6 +170,7 @@ export function evaluateSeries(
     rebuilt: revived?.rebuilt ?? false,
     versionReset: false,
     excluded: 0,
+    tooLarge: 0,
   };
   if (!first) return outcome;
   const engine = createDetector(detector);
@@ -200,11 +221,13 @@ export function evaluateSeries(
       outcome.versionReset = true;
     }
     const excluded = exclusions !== undefined && excludedAt(base, point.t, exclusions);
-    const det = engine.step(state.d, point.t, point.value, !excluded);
+    const tooLarge = !(Math.abs(point.value) <= MAX_LEARNED_MAGNITUDE);
+    const det = engine.step(state.d, point.t, point.value, !excluded && !tooLarge);
     state.last = point.t;
     outcome.processed += 1;
     outcome.last = det;
     if (excluded) outcome.excluded += 1;
+    if (tooLarge) outcome.tooLarge += 1;
     // Annotations and times are only built on a transition: this loop runs for every point.
     if (det.anomalous && !excluded) {
       state.alert.normalRun = 0;

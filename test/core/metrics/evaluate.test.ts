@@ -2,8 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { fingerprintOf } from '../../../functions/core/alert';
 import { validateConfig } from '../../../functions/core/config/load';
 import type { DetectorConfig } from '../../../functions/core/config/schema';
-import { evaluateSeries, selectDetector, seriesLabels } from '../../../functions/core/metrics/evaluate';
+import {
+  decodeSavedState,
+  encodeSeriesState,
+  evaluateSeries,
+  MAX_LEARNED_MAGNITUDE,
+  type SeriesState,
+  selectDetector,
+  seriesLabels,
+} from '../../../functions/core/metrics/evaluate';
 import type { MetricPoint } from '../../../functions/core/metrics/points';
+import { repoConfig } from '../../helpers/runtime';
 
 const T0 = Date.parse('2026-11-27T10:00:00.000Z');
 const MINUTE = 60_000;
@@ -112,6 +121,55 @@ describe('evaluateSeries', () => {
 
     expect(outcome).toMatchObject({ alerts: [], processed: 0, skipped: 0, rebuilt: false });
     expect((outcome.state.d as { buf: number[] }).buf).toEqual([]);
+  });
+});
+
+describe('evaluateSeries with the shipped ensemble', () => {
+  const ensemble = repoConfig().detectors[0] as DetectorConfig;
+  const wave = (from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => 1000 + 200 * Math.sin((from + i) / 40) + (((from + i) * 7919) % 23));
+  const roundTrip = (state: SeriesState, d: DetectorConfig) => JSON.parse(JSON.stringify(encodeSeriesState(state, d)));
+
+  it("scores a value beyond ±1e30 but does not learn it: an emitter's sentinel does not cost the series its baseline", () => {
+    // Prepare: 2,000 points learned and saved; then a batch with a 1e100 sentinel in it, and the same without it.
+    const first = evaluateSeries(points(wave(0, 2000)), undefined, ensemble);
+    const saved = roundTrip(first.state, ensemble);
+    const rest = points(wave(2000, 300), 2000);
+    const withSentinel = [...rest.slice(0, 10), { ...(rest[10] as MetricPoint), value: 1e100 }, ...rest.slice(11)];
+    const without = [...rest.slice(0, 10), ...rest.slice(11)];
+
+    // Act
+    const a = evaluateSeries(withSentinel, saved, ensemble);
+    const b = evaluateSeries(without, saved, ensemble);
+    const next = evaluateSeries(points(wave(2300, 50), 2300), roundTrip(a.state, ensemble), ensemble);
+
+    // Assess: the sentinel paged, was counted, and left the model exactly as if it had not come; the saved state
+    // decodes (no rebuild in the next batch).
+    expect(a.tooLarge).toBe(1);
+    expect(a.alerts.map((x) => [x.status, x.annotations.observed])).toContainEqual(['firing', '1e+100']);
+    expect(encodeSeriesState(a.state, ensemble).d).toEqual(encodeSeriesState(b.state, ensemble).d);
+    expect(next.rebuilt).toBe(false);
+    expect(MAX_LEARNED_MAGNITUDE).toBe(1e30);
+  });
+
+  it('decodes a saved state as the next batch would, and refuses one the decoder would rebuild', () => {
+    // Prepare
+    const { state } = evaluateSeries(points(wave(0, 500)), undefined, ensemble);
+    const stored = encodeSeriesState(state, ensemble);
+    const broken = { ...stored, d: { ...(stored.d as Record<string, unknown>), cool: -1 } };
+
+    // Act
+    const again = decodeSavedState(stored, ensemble);
+    const refused = decodeSavedState(broken, ensemble);
+
+    // Assess: the decoded state continues exactly like one read back from its JSON.
+    const later = points(wave(500, 200), 500);
+    expect(refused).toBeUndefined();
+    expect(again).toBeDefined();
+    const fromLive = evaluateSeries(later, undefined, ensemble, { live: again as SeriesState });
+    const fromJson = evaluateSeries(later, JSON.parse(JSON.stringify(stored)), ensemble);
+    expect(encodeSeriesState(fromLive.state, ensemble)).toEqual(encodeSeriesState(fromJson.state, ensemble));
+    expect(fromLive.alerts).toEqual(fromJson.alerts);
   });
 });
 
