@@ -3,7 +3,13 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { Alert } from '../core/alert';
 import { alertEvents } from '../core/bus';
 import { DependencyError, describeIssues, type Issue, RunwatchError, ValidationError } from '../core/errors';
-import { type BudgetState, budgetCounts, budgetStateKey, updateBudget } from '../core/genai/budget';
+import {
+  type BudgetState,
+  budgetCounts,
+  budgetStateKey,
+  legacyBudgetStateKey,
+  updateBudget,
+} from '../core/genai/budget';
 import type { Budget } from '../core/genai/config';
 import { deriveSignals } from '../core/genai/signals';
 import { decodeCloudWatchLogsEvent, isCloudWatchLogsEvent } from '../core/metrics/emf';
@@ -215,7 +221,10 @@ export function makeHandler(rt: Runtime, options: { warmSeries?: number } = {}) 
     const key = budgetStateKey(budget);
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const prior = await rt.store.getSeriesState(key);
-      const outcome = updateBudget(prior?.state as BudgetState | undefined, budget, points, rt.clock.now().getTime());
+      // A budget first seen under its new key continues from what its old key counted (then created here).
+      const carried = prior ? undefined : await rt.store.getSeriesState(legacyBudgetStateKey(budget));
+      const start = (prior ?? carried)?.state as BudgetState | undefined;
+      const outcome = updateBudget(start, budget, points, rt.clock.now().getTime());
       if (outcome.counted === 0 && !outcome.alert && prior) return [];
       const alerts = outcome.alert ? [outcome.alert] : [];
       if (alerts.length) await rt.bus.publish(alertEvents(alerts, 'budget', correlationId));

@@ -42,8 +42,16 @@ export interface BudgetOutcome {
 
 export const BUDGET_ALERTNAMES = { cost: 'CostBudgetBurn', tokens: 'TokenBudgetBurn' } as const;
 
-/** Key under which a budget's state is stored (the series-state item of the Store port). */
+/**
+ * Key under which a budget's state is stored (the series-state item of the Store port). It starts with `{`, which no
+ * series key does unescaped (seriesKey), so no metric can share it.
+ */
 export function budgetStateKey(budget: Pick<Budget, 'name'>): string {
+  return `{budget}${budget.name}`;
+}
+
+/** Where budget state was kept before: a dimensionless metric named `budget:<name>` could share it. Read once. */
+export function legacyBudgetStateKey(budget: Pick<Budget, 'name'>): string {
   return `budget:${budget.name}`;
 }
 

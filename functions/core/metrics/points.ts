@@ -174,13 +174,26 @@ export function parsePointBatch(body: unknown): ParsedBatch {
   return { points, rejected };
 }
 
-/** Identity of a series: metric plus sorted dimensions. */
+/** The characters that delimit a series key, and the escape itself. */
+const KEY_SYNTAX = /[\\{}=,]/g;
+
+/** A name or value with a backslash before each delimiter (most have none: no regex replace then). */
+function keyPart(text: string): string {
+  KEY_SYNTAX.lastIndex = 0;
+  return KEY_SYNTAX.test(text) ? text.replace(KEY_SYNTAX, (c) => `\\${c}`) : text;
+}
+
+/**
+ * Identity of a series: metric plus sorted dimensions, `metric{k=v,…}`. Delimiters inside names and values are
+ * escaped, so two different series never share a key (a metric named `a{b=c}` is not metric `a` with b=c), and a
+ * series key never starts with an unescaped `{` (budgets' keys do: budgetStateKey).
+ */
 export function seriesKey(metric: string, dimensions: Record<string, string>): string {
   const dims = Object.keys(dimensions)
     .sort()
-    .map((k) => `${k}=${dimensions[k]}`)
+    .map((k) => `${keyPart(k)}=${keyPart(dimensions[k] as string)}`)
     .join(',');
-  return dims ? `${metric}{${dims}}` : metric;
+  return dims ? `${keyPart(metric)}{${dims}}` : keyPart(metric);
 }
 
 /** Groups points by series, each group sorted by time (stable for equal times). */

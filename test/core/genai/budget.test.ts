@@ -3,12 +3,14 @@ import { describe, expect, it } from 'vitest';
 import {
   type BudgetState,
   budgetStateKey,
+  legacyBudgetStateKey,
   MAX_SEEN_SERIES,
   periodBounds,
   updateBudget,
 } from '../../../functions/core/genai/budget';
 import { type Budget, parseGenaiConfig } from '../../../functions/core/genai/config';
 import type { MetricPoint } from '../../../functions/core/metrics/points';
+import { seriesKey } from '../../../functions/core/metrics/points';
 
 const HAIKU = 'anthropic.claude-3-haiku-20240307-v1:0';
 const DAY = Date.parse('2026-11-27T00:00:00Z');
@@ -268,8 +270,11 @@ describe('updateBudget', () => {
     expect(out.state.seen['Cost{ModelId=m-0,derived=true}']).toBeUndefined();
   });
 
-  it('names its state item after the budget', () => {
-    expect(budgetStateKey(budget())).toBe('budget:chat-daily');
+  it('names its state item after the budget, apart from every series key', () => {
+    expect(budgetStateKey(budget())).toBe('{budget}chat-daily');
+    expect(legacyBudgetStateKey(budget())).toBe('budget:chat-daily');
+    // A dimensionless metric named like the old key no longer shares the budget's item.
+    expect(seriesKey('{budget}chat-daily', {})).not.toBe(budgetStateKey(budget()));
   });
 });
 

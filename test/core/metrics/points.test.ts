@@ -112,6 +112,33 @@ describe('seriesKey', () => {
     expect(seriesKey('Invocations', {})).toBe('Invocations');
   });
 
+  it('escapes its delimiters, so two different series never share a key', () => {
+    // Prepare: names and values built from the delimiters themselves, the escape, and plain letters.
+    const alphabet = ['a', '{', '}', '=', ',', '\\'];
+    const texts: string[] = [''];
+    for (const t of [...texts]) for (const c of alphabet) texts.push(t + c);
+    for (const t of texts.slice(1, 7)) for (const c of alphabet) texts.push(t + c);
+    const series: [string, Record<string, string>][] = [];
+    for (const m of texts.filter((t) => t.length > 0)) {
+      series.push([m, {}]);
+      for (const k of texts.slice(0, 12)) series.push([m, { [k]: 'v' }], ['a', { [k]: m }]);
+    }
+    series.push(['a', { b: 'c', d: 'e' }], ['a', { b: 'c,d=e' }], ['a{b=c}', {}], ['a', { b: 'c' }]);
+
+    // Act
+    const keys = new Map<string, string>();
+    for (const [metric, dims] of series) {
+      const identity = JSON.stringify([metric, Object.entries(dims).sort()]);
+      const key = seriesKey(metric, dims);
+      // Assess: one key per distinct series, and no key opens with an unescaped brace (budgets' keys do).
+      expect(keys.get(key) ?? identity, key).toBe(identity);
+      keys.set(key, identity);
+      expect(key.startsWith('{'), key).toBe(false);
+    }
+    expect(seriesKey('a{b=c}', {})).toBe('a\\{b\\=c\\}');
+    expect(seriesKey('Latency', { model: 'claude' })).toBe('Latency{model=claude}');
+  });
+
   it('tells different series apart', () => {
     const keys = [
       seriesKey('Latency', {}),
