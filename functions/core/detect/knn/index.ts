@@ -223,26 +223,26 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
       const both = sums[m] as number;
       const g1 = (both >> 16) - older;
       const g2 = (both & 0xffff) - newer;
-      if ((g1 < 0 ? -g1 : g1) + (g2 < 0 ? -g2 : g2) >= best) continue;
+      if ((g1 ^ (g1 >> 31)) - (g1 >> 31) + (g2 ^ (g2 >> 31)) - (g2 >> 31) >= best) continue;
       const base = m << 3;
       // One abandon check halfway: most contexts that lose are already out of the running after four values.
       let d = (mem[base] as number) - c0;
-      let dist = d < 0 ? -d : d;
+      let dist = (d ^ (d >> 31)) - (d >> 31);
       d = (mem[base + 1] as number) - c1;
-      dist += d < 0 ? -d : d;
+      dist += (d ^ (d >> 31)) - (d >> 31);
       d = (mem[base + 2] as number) - c2;
-      dist += d < 0 ? -d : d;
+      dist += (d ^ (d >> 31)) - (d >> 31);
       d = (mem[base + 3] as number) - c3;
-      dist += d < 0 ? -d : d;
+      dist += (d ^ (d >> 31)) - (d >> 31);
       if (dist >= best) continue;
       d = (mem[base + 4] as number) - c4;
-      dist += d < 0 ? -d : d;
+      dist += (d ^ (d >> 31)) - (d >> 31);
       d = (mem[base + 5] as number) - c5;
-      dist += d < 0 ? -d : d;
+      dist += (d ^ (d >> 31)) - (d >> 31);
       d = (mem[base + 6] as number) - c6;
-      dist += d < 0 ? -d : d;
+      dist += (d ^ (d >> 31)) - (d >> 31);
       d = (mem[base + 7] as number) - c7;
-      dist += d < 0 ? -d : d;
+      dist += (d ^ (d >> 31)) - (d >> 31);
       if (dist < best) {
         best = dist;
         at = m;
