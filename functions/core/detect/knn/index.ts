@@ -234,7 +234,6 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
       dist += (d ^ (d >> 31)) - (d >> 31);
       d = (mem[base + 3] as number) - c3;
       dist += (d ^ (d >> 31)) - (d >> 31);
-      if (dist >= best) continue;
       d = (mem[base + 4] as number) - c4;
       dist += (d ^ (d >> 31)) - (d >> 31);
       d = (mem[base + 5] as number) - c5;
