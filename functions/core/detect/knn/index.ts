@@ -351,7 +351,8 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
         s.recent[s.rpos] = x;
         // x's level in this step's frame, which quantize just made the cache's frame.
         s.qlev[s.rpos] = ctx[R] as number;
-        s.rpos = (s.rpos + 1) % R;
+        // A compare, not a modulo: R is only known at run time, so `%` would be a division every point.
+        s.rpos = s.rpos + 1 === R ? 0 : s.rpos + 1;
       }
       s.n++;
       s.last = t;
