@@ -216,37 +216,46 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
     const newer = c4 + c5 + c6 + c7;
     let best = 1 << 30;
     let at = -1;
-    let m = s.mpos;
-    const used = s.used;
-    for (let k = 0; k < used; k++) {
-      m = m === 0 ? memory - 1 : m - 1;
-      const both = sums[m] as number;
-      const g1 = (both >> 16) - older;
-      const g2 = (both & 0xffff) - newer;
-      if ((g1 ^ (g1 >> 31)) - (g1 >> 31) + (g2 ^ (g2 >> 31)) - (g2 >> 31) >= best) continue;
-      const base = m << 3;
-      // One abandon check halfway: most contexts that lose are already out of the running after four values.
-      let d = (mem[base] as number) - c0;
-      let dist = (d ^ (d >> 31)) - (d >> 31);
-      d = (mem[base + 1] as number) - c1;
-      dist += (d ^ (d >> 31)) - (d >> 31);
-      d = (mem[base + 2] as number) - c2;
-      dist += (d ^ (d >> 31)) - (d >> 31);
-      d = (mem[base + 3] as number) - c3;
-      dist += (d ^ (d >> 31)) - (d >> 31);
-      d = (mem[base + 4] as number) - c4;
-      dist += (d ^ (d >> 31)) - (d >> 31);
-      d = (mem[base + 5] as number) - c5;
-      dist += (d ^ (d >> 31)) - (d >> 31);
-      d = (mem[base + 6] as number) - c6;
-      dist += (d ^ (d >> 31)) - (d >> 31);
-      d = (mem[base + 7] as number) - c7;
-      dist += (d ^ (d >> 31)) - (d >> 31);
-      if (dist < best) {
-        best = dist;
-        at = m;
-        if (dist <= tolerance) break;
+    // Newest first in two runs, so the loop needs no wrap test: the write position down to 0, then the end down.
+    const mpos = s.mpos;
+    const stop = mpos - s.used;
+    let m = mpos - 1;
+    let end = stop < 0 ? 0 : stop;
+    for (let run = stop < 0 ? 2 : 1; run > 0; run--) {
+      for (; m >= end; m--) {
+        const both = sums[m] as number;
+        const g1 = (both >> 16) - older;
+        const g2 = (both & 0xffff) - newer;
+        if ((g1 ^ (g1 >> 31)) - (g1 >> 31) + (g2 ^ (g2 >> 31)) - (g2 >> 31) >= best) continue;
+        const base = m << 3;
+        let d = (mem[base] as number) - c0;
+        let dist = (d ^ (d >> 31)) - (d >> 31);
+        d = (mem[base + 1] as number) - c1;
+        dist += (d ^ (d >> 31)) - (d >> 31);
+        d = (mem[base + 2] as number) - c2;
+        dist += (d ^ (d >> 31)) - (d >> 31);
+        d = (mem[base + 3] as number) - c3;
+        dist += (d ^ (d >> 31)) - (d >> 31);
+        d = (mem[base + 4] as number) - c4;
+        dist += (d ^ (d >> 31)) - (d >> 31);
+        d = (mem[base + 5] as number) - c5;
+        dist += (d ^ (d >> 31)) - (d >> 31);
+        d = (mem[base + 6] as number) - c6;
+        dist += (d ^ (d >> 31)) - (d >> 31);
+        d = (mem[base + 7] as number) - c7;
+        dist += (d ^ (d >> 31)) - (d >> 31);
+        if (dist < best) {
+          best = dist;
+          at = m;
+          if (dist <= tolerance) {
+            nearD = 0;
+            nearAt = at;
+            return;
+          }
+        }
       }
+      m = memory - 1;
+      end = stop + memory;
     }
     nearD = at < 0 ? 0 : Math.max(0, best - tolerance);
     nearAt = at;
