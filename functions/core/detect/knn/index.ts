@@ -224,7 +224,7 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
     const mpos = s.mpos;
     const stop = mpos - s.used;
     let m = mpos - 1;
-    let end = stop < 0 ? 0 : stop;
+    let end = Math.max(stop, 0);
     for (let run = stop < 0 ? 2 : 1; run > 0; run--) {
       for (; m >= end; m--) {
         const both = sums[m] as number;
