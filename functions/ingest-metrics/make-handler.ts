@@ -182,8 +182,8 @@ export function makeHandler(rt: Runtime, options: { warmSeries?: number } = {}) 
       // Alerts go out before the state is saved: a crash in between repeats them, and dispatch dedups.
       if (alerts.length) await rt.bus.publish(alertEvents(alerts, 'detector', correlationId));
       const meta = seriesMeta(quality.state, labels, rt.config.quality);
-      // Series without a detector keep nothing warm: their write needs no id.
-      const writeId = detector ? warm.nextWriteId() : undefined;
+      // Series without a detector (or a container keeping nothing) keep nothing warm: their write needs no id.
+      const writeId = detector && warm.enabled ? warm.nextWriteId() : undefined;
       if (await rt.store.putSeriesState(group.key, stored, prior?.version ?? 0, meta, writeId)) {
         // What the next batch would decode from this write, decoded now from the object in hand (no inflate, no
         // parse); a state the decoder refuses is not kept, so the next batch reads and rebuilds it like any other.

@@ -32,6 +32,11 @@ export class WarmStates {
     return this.#entries.size;
   }
 
+  /** False at limit 0: nothing is kept, so nothing need be decoded for keeping. */
+  get enabled(): boolean {
+    return this.#limit > 0;
+  }
+
   /** Removes and returns the entry for `key`: the caller now owns the state, to return with `keep` once saved. */
   take(key: string): Entry | undefined {
     const entry = this.#entries.get(key);
