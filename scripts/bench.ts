@@ -108,10 +108,18 @@ async function main(): Promise<void> {
   row('largest encoded state after a whole series (JSON bytes)', `${fmt(stateBytes)}`);
 
   // ---- 2. The whole ingest path vs JSON.parse of the same batches ------------------------------------------------
-  for (const variant of ['custom', 'bedrock'] as const) {
+  // 50 points per series per batch, and 5 (docs/scaling.md's operating point: a 5-minute batching window at one
+  // point a minute), where the per-series work (one state read and one write per batch) weighs ten times more.
+  const shapes = [
+    { variant: 'custom', perSeries: 50 },
+    { variant: 'bedrock', perSeries: 50 },
+    { variant: 'custom', perSeries: 5 },
+  ] as const;
+  for (const { variant, perSeries } of shapes) {
     const SERIES = 20;
-    const PER_SERIES = 50;
-    const BATCHES = 40;
+    const PER_SERIES = perSeries;
+    const BATCHES = 2000 / perSeries;
+    const breakdown = variant === 'custom' && perSeries === 50;
     const bodies: string[] = [];
     for (let b = 0; b < BATCHES; b++) {
       const points = [];
@@ -197,7 +205,7 @@ async function main(): Promise<void> {
       `${((1e9 * coldSeconds) / points).toFixed(0)} (${(coldSeconds / parseSeconds).toFixed(2)}×)`,
     );
     const items = [...lastStore.series.values()];
-    if (variant === 'custom') {
+    if (breakdown) {
       // Where the time goes, measured on the same batches: the detector alone, the detector state's encode/decode
       // (with its JSON), and the stores' deflate/inflate of a whole state, each per series per batch.
       const seriesPoints = new Map<string, { t: number; x: number }[][]>();
