@@ -21,7 +21,7 @@ import {
   selectDetector,
   seriesLabels,
 } from '../core/metrics/evaluate';
-import { type MetricPoint, parsePointBatch, seriesKey } from '../core/metrics/points';
+import { legacySeriesKey, type MetricPoint, parsePointBatch, seriesKey } from '../core/metrics/points';
 import { checkSchemaViolations, type IngestSource } from '../core/quality/schema-violations';
 import { checkSeries } from '../core/quality/series';
 import { seriesMeta } from '../core/quality/stale';
@@ -109,6 +109,16 @@ export function groupForDetection(points: { point: MetricPoint; owner?: string }
   return [...groups.values()];
 }
 
+/**
+ * The key a series had before keys escaped their delimiters. Escaping only ever adds backslashes, and a key without
+ * one escaped nothing: for almost every series the old key is the key itself.
+ */
+function legacyKeyOf(key: string, labels: Record<string, string>): string {
+  if (!key.includes('\\')) return key;
+  const { metric, ...identity } = labels;
+  return legacySeriesKey(metric as string, identity);
+}
+
 async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -146,6 +156,18 @@ export function makeHandler(rt: Runtime, options: { warmSeries?: number } = {}) 
       if (prior?.unchanged && !live) prior = await rt.store.getSeriesState(group.key);
       // The warm-state hit rate: a low one means a series' batches keep landing on different containers.
       if (live) count(rt.metrics, 'SeriesStatesReused');
+      // A series whose key changed when keys began escaping their delimiters continues from its old item (its
+      // model, quality state, open episode and stale mark), which is unlisted for the watchdog before the first
+      // write under the new key.
+      let legacy: { key: string; version: number } | undefined;
+      const oldKey = prior ? group.key : legacyKeyOf(group.key, labels);
+      if (oldKey !== group.key) {
+        const carried = await rt.store.getSeriesState(oldKey);
+        if (carried) {
+          prior = { ...carried, version: 0 };
+          legacy = { key: oldKey, version: carried.version };
+        }
+      }
       const priorState = (live ?? prior?.state) as Partial<EvaluatedState> | undefined;
       const nowMs = rt.clock.now().getTime();
       const quality = checkSeries(priorState?.extra?.quality, group.points, labels, rt.config.quality, nowMs, {
@@ -182,6 +204,11 @@ export function makeHandler(rt: Runtime, options: { warmSeries?: number } = {}) 
       // Alerts go out before the state is saved: a crash in between repeats them, and dispatch dedups.
       if (alerts.length) await rt.bus.publish(alertEvents(alerts, 'detector', correlationId));
       const meta = seriesMeta(quality.state, labels, rt.config.quality);
+      if (legacy && !(await rt.store.relistSeries(legacy.key, legacy.version, null))) {
+        // The old item changed under us (an older container wrote it, or the watchdog marked it): read it again.
+        count(rt.metrics, 'SeriesStateConflicts');
+        continue;
+      }
       // Series without a detector (or a container keeping nothing) keep nothing warm: their write needs no id.
       const writeId = detector && warm.enabled ? warm.nextWriteId() : undefined;
       if (await rt.store.putSeriesState(group.key, stored, prior?.version ?? 0, meta, writeId)) {

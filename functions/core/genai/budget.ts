@@ -2,7 +2,7 @@
 import { type Alert, makeAlert } from '../alert';
 import { matchesLabels } from '../matchers';
 import type { MetricPoint } from '../metrics/points';
-import { seriesKey } from '../metrics/points';
+import { legacySeriesKey, seriesKey } from '../metrics/points';
 import type { Budget } from './config';
 import { DERIVED_LABEL } from './signals';
 
@@ -141,7 +141,8 @@ export function updateBudget(
   for (const p of points) {
     if (!budgetCounts(budget, p) || p.t < start || p.t >= end || !Number.isFinite(p.value)) continue;
     const key = seriesKey(p.metric, p.dimensions);
-    const last = priorSeen[key];
+    // Marks written before keys were escaped stay under the old key for the rest of their period.
+    const last = priorSeen[key] ?? priorSeen[legacySeriesKey(p.metric, p.dimensions)];
     if (last !== undefined && p.t <= last) continue;
     counted.push({ t: p.t, value: p.value });
     next.seen[key] = Math.max(next.seen[key] ?? Number.NEGATIVE_INFINITY, p.t);

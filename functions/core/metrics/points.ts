@@ -196,6 +196,18 @@ export function seriesKey(metric: string, dimensions: Record<string, string>): s
   return dims ? `${keyPart(metric)}{${dims}}` : keyPart(metric);
 }
 
+/**
+ * The key a series had before seriesKey escaped its delimiters (it differs only where a name or value holds one of
+ * `\ { } = ,`): read once to carry such a series' state, and its budgets' redelivery marks, over to its new key.
+ */
+export function legacySeriesKey(metric: string, dimensions: Record<string, string>): string {
+  const dims = Object.keys(dimensions)
+    .sort()
+    .map((k) => `${k}=${dimensions[k]}`)
+    .join(',');
+  return dims ? `${metric}{${dims}}` : metric;
+}
+
 /** Groups points by series, each group sorted by time (stable for equal times). */
 export function groupBySeries(points: MetricPoint[]): Map<string, MetricPoint[]> {
   const groups = new Map<string, MetricPoint[]>();

@@ -10,7 +10,7 @@ import {
 } from '../../../functions/core/genai/budget';
 import { type Budget, parseGenaiConfig } from '../../../functions/core/genai/config';
 import type { MetricPoint } from '../../../functions/core/metrics/points';
-import { seriesKey } from '../../../functions/core/metrics/points';
+import { legacySeriesKey, seriesKey } from '../../../functions/core/metrics/points';
 
 const HAIKU = 'anthropic.claude-3-haiku-20240307-v1:0';
 const DAY = Date.parse('2026-11-27T00:00:00Z');
@@ -141,6 +141,24 @@ describe('updateBudget', () => {
     expect(again.spent).toBeCloseTo(6, 10);
     expect(overlapping.counted).toBe(10);
     expect(overlapping.spent).toBeCloseTo(8, 10);
+  });
+
+  it('counts a batch redelivered across the series-key change once (marks under the old key still hold)', () => {
+    // Prepare: a series whose dimensions hold key delimiters, counted when marks were kept under unescaped keys.
+    const dims = { ModelId: HAIKU, route: '/chat?a=1,b=2' };
+    const batch = costs(30, 0.2, DAY, dims);
+    const first = updateBudget(undefined, budget(), batch, DAY + 30 * MIN);
+    const key = seriesKey('Cost', { ...dims, derived: 'true' });
+    const legacy = legacySeriesKey('Cost', { ...dims, derived: 'true' });
+    const asBefore = { ...first.state, seen: { [legacy]: first.state.seen[key] as number } };
+
+    // Act
+    const again = updateBudget(asBefore, budget(), batch, DAY + 31 * MIN);
+
+    // Assess
+    expect(legacy).not.toBe(key);
+    expect(again.counted).toBe(0);
+    expect(again.spent).toBeCloseTo(6, 10);
   });
 
   it('resets the spend at the period rollover and ignores points of the past period', () => {

@@ -119,7 +119,7 @@ genai:
     // Assess: the budget counted 1,100,000 under its new key; the metric got its own item (not the budget's).
     const budgetItem = await fresh.db.getSeriesState(budgetStateKey({ name: 'daily-tokens' }));
     expect(budgetItem?.version).toBe(1);
-    expect((budgetItem?.state as { spent: number }).spent).toBe(1_100_000);
+    expect((budgetItem?.state as { spent?: number } | undefined)?.spent).toBe(1_100_000);
     const metricItem = await fresh.db.getSeriesState('budget:daily-tokens');
     expect((metricItem?.state as { detector?: string } | undefined)?.detector).toBe('d');
   });
