@@ -287,6 +287,89 @@ describe('ensemble detector: synthetic anomalies', () => {
     expect(detector.decode({ ...older, pages: -1 })).toBeUndefined();
   });
 
+  describe('glitch guard', () => {
+    /** A daily wave around 100 (5-minute points) with one wild value at 3,000 and an anomaly from 5,000. */
+    function wave(glitch: number | undefined, anomaly: (i: number, x: number) => number): number[] {
+      const noise = lcg(7);
+      return Array.from({ length: 5_200 }, (_, i) => {
+        const x = 100 + 20 * Math.sin((2 * Math.PI * i) / 288) + 3 * (noise() - 0.5);
+        if (i === 3_000 && glitch !== undefined) return glitch;
+        return i >= 5_000 && i < 5_060 ? anomaly(i, x) : x;
+      });
+    }
+    const anomalies: [string, (i: number, x: number) => number][] = [
+      ['a dip', () => 60],
+      ['a faster wave', (i) => 100 + 20 * Math.sin((2 * Math.PI * i) / 30)],
+      ['a shift', (_i, x) => x + 25],
+    ];
+
+    it.each(anomalies)('pages the glitch, learns nothing from it, and still pages %s later', (_name, anomaly) => {
+      // Act
+      const guarded = run(wave(10_000, anomaly));
+      const unguarded = run(wave(10_000, anomaly), { holdBeyond: 0 });
+
+      // Assess: the glitch pages either way; only the guarded detector sees the later anomaly (the unguarded one's
+      // frames and level were stretched by the glitch for good).
+      expect(guarded[3_000]?.anomalous).toBe(true);
+      expect(unguarded[3_000]?.anomalous).toBe(true);
+      expect(firstFiring(guarded, 5_000)).toBeLessThan(60);
+      expect(firstFiring(unguarded, 5_000)).toBe(Number.POSITIVE_INFINITY);
+    });
+
+    it('learns a lasting jump from its second point, and a constant series from its first change', () => {
+      // Prepare: the wave jumps to 100× its level for good at 3,000; a series of zeros gets its first 1 at 400.
+      const jump = wave(undefined, (_i, x) => x).map((x, i) => (i >= 3_000 ? 100 * x : x));
+      const detector = ensembleDetector(config());
+      const state = detector.init();
+      const zeros = detector.init();
+
+      // Act
+      const guarded = jump.map((x, i) => detector.step(state, T0 + i * FIVE_MINUTES, x));
+      const unguarded = run(jump, { holdBeyond: 0 });
+      for (let i = 0; i < 400; i++) detector.step(zeros, T0 + i * FIVE_MINUTES, 0);
+      detector.step(zeros, T0 + 400 * FIVE_MINUTES, 1);
+
+      // Assess: the jump pages at once, the new level is learned from its second point (later pages only a point
+      // apart from the unguarded detector's: it learned one point later), and the zeros learned their first 1.
+      const pages = (ds: Detection[]) => ds.flatMap((d, i) => (d.anomalous && i >= 3_000 ? [i] : []));
+      expect(pages(guarded)[0]).toBe(3_000);
+      expect(pages(guarded)).toHaveLength(pages(unguarded).length);
+      for (const [k, i] of pages(guarded).entries())
+        expect(Math.abs(i - (pages(unguarded)[k] as number))).toBeLessThanOrEqual(1);
+      expect(state.held).toBe(false);
+      expect(state.hi).toBeGreaterThan(1_000);
+      expect([zeros.lo, zeros.hi, zeros.held]).toEqual([0, 1, false]);
+    });
+
+    it('keeps its range through encode and decode, and reads a state from before the guard', () => {
+      // Prepare
+      const detector = ensembleDetector(config());
+      const state = detector.init();
+      for (const [i, x] of wave(undefined, (_i, x) => x)
+        .slice(0, 200)
+        .entries())
+        detector.step(state, T0 + i * FIVE_MINUTES, x);
+      const encoded = detector.encode(state) as Record<string, unknown>;
+      const { g: _g, ...older } = encoded;
+
+      // Act
+      const revived = detector.decode(JSON.parse(JSON.stringify(encoded))) as EnsembleState;
+      const before = detector.decode(JSON.parse(JSON.stringify(older))) as EnsembleState;
+
+      // Assess
+      expect([revived.lo, revived.hi, revived.rn, revived.held]).toEqual([state.lo, state.hi, 50, false]);
+      expect([before.rn, before.held]).toEqual([0, false]);
+      for (const g of [
+        [1, 0, 50, 0],
+        [0, 1, 51, 0],
+        [0, 1, 50, 2],
+        [0, Number.NaN, 1, 0],
+        [0, 1, 1],
+      ])
+        expect(detector.decode({ ...encoded, g }), JSON.stringify(g)).toBeUndefined();
+    });
+  });
+
   it('learns a weekly cycle: weekends stop paging, and a weekday outage still pages', () => {
     // Prepare: a daily cycle, weekends 33 lower (T0 is a Monday), 8 weeks; on the last Wednesday traffic halves
     const r = lcg(11);
