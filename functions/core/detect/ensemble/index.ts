@@ -100,7 +100,8 @@ const paramsSchema = z.strictObject({
   pageMemory: z.number().positive().max(1_000_000).default(2000),
   /**
    * Glitch guard: a value further beyond the range the members have learned than this many times its width is scored
-   * (and may page) but the members learn it only if the next value is beyond too. One wild value (a counter glitch, a
+   * (and may page) but not learned, unless the value before was held too or it comes back near the last value held
+   * (a pattern: a nightly spike, a recurring burst). One wild value (a counter glitch, a
    * unit slip, an emitter's sentinel) would otherwise stretch the knn and context frames for good and re-baseline the
    * seasonal level: on a synthetic wave, a later dip, shape change and shift all went unseen after one value of 100×
    * the level; with the guard all three page. NAB-neutral: 71.39 / 65.17 / 75.09 → 71.39 / 65.18 / 75.09 at 10,
@@ -135,12 +136,14 @@ export interface EnsembleState {
   pages: number;
   /** Points learned, capped at `pageMemory` (a page weighs age / pageMemory). */
   age: number;
-  /** Range of the values the members learned (the glitch guard's yardstick), over `rn` points (capped). */
+  /** Range of every value the members learned (the glitch guard's yardstick); `rn` counts them up to GUARD_AFTER. */
   lo: number;
   hi: number;
   rn: number;
   /** The last point was held back from the members' learning: the next one is learned whatever it is. */
   held: boolean;
+  /** The last value held back (null: none yet): a far value that comes back is a pattern, and is learned. */
+  heldValue: number | null;
 }
 
 export interface EncodedEnsembleState {
@@ -152,8 +155,11 @@ export interface EncodedEnsembleState {
   pages?: number;
   /** Absent in states written before pages were weighed by age (read as a mature series). */
   age?: number;
-  /** The glitch guard's range [lo, hi] over rn points and whether the last point was held; absent before it existed. */
-  g?: [number, number, number, 0 | 1];
+  /**
+   * The glitch guard: its range [lo, hi], the points in it (rn), whether the last point was held and the last value
+   * held (null: none); absent before the guard existed.
+   */
+  g?: [number, number, number, 0 | 1, number | null];
 }
 
 /** Kinds that page on their own and so take `refractory: 0` as members unless the member sets it. */
@@ -234,14 +240,22 @@ export function ensembleDetector(config: DetectorConfig): StreamingDetector<Ense
       hi: 0,
       rn: 0,
       held: false,
+      heldValue: null,
     };
   }
 
-  /** Far beyond the learned range (a range of one value says nothing: a constant series' first change is learned). */
+  /**
+   * Far beyond the learned range, and not a return of the last far value held (within half its distance from the
+   * range: a nightly batch spike, a burst that recurs, a second level the series keeps going back to are patterns).
+   * A range of one value says nothing: a constant series' first change is learned.
+   */
   function isGlitch(s: EnsembleState, x: number): boolean {
     if (p.holdBeyond === 0 || s.held || s.rn < GUARD_AFTER) return false;
     const span = s.hi - s.lo;
-    return span > 0 && (x > s.hi + p.holdBeyond * span || x < s.lo - p.holdBeyond * span);
+    if (!(span > 0)) return false;
+    const excess = x > s.hi ? x - s.hi : s.lo - x;
+    if (!(excess > p.holdBeyond * span)) return false;
+    return s.heldValue === null || !(Math.abs(x - s.heldValue) <= excess / 2);
   }
 
   function step(s: EnsembleState, t: number, x: number, learn = true): Detection {
@@ -288,7 +302,8 @@ export function ensembleDetector(config: DetectorConfig): StreamingDetector<Ense
     for (const d of seen) if (d.seasonality !== 'none') seasonality = d.seasonality;
     if (learn) {
       s.held = hold;
-      if (!hold) {
+      if (hold) s.heldValue = x;
+      else {
         if (s.rn === 0 || x < s.lo) s.lo = x;
         if (s.rn === 0 || x > s.hi) s.hi = x;
         if (s.rn < GUARD_AFTER) s.rn++;
@@ -322,7 +337,7 @@ export function ensembleDetector(config: DetectorConfig): StreamingDetector<Ense
       cool: s.cool,
       pages: s.pages,
       age: s.age,
-      g: [s.lo, s.hi, s.rn, s.held ? 1 : 0],
+      g: [s.lo, s.hi, s.rn, s.held ? 1 : 0, s.heldValue],
     };
   }
 
@@ -338,11 +353,12 @@ export function ensembleDetector(config: DetectorConfig): StreamingDetector<Ense
     const age = e.age ?? p.pageMemory;
     if (typeof age !== 'number' || !Number.isFinite(age) || age < 0) return undefined;
     // States from before the guard start its range afresh (it measures nothing for its first GUARD_AFTER points).
-    const g = e.g ?? [0, 0, 0, 0];
-    if (!Array.isArray(g) || g.length !== 4) return undefined;
-    const [lo, hi, rn, held] = g;
+    const g = e.g ?? [0, 0, 0, 0, null];
+    if (!Array.isArray(g) || g.length !== 5) return undefined;
+    const [lo, hi, rn, held, heldValue] = g;
     if (!Number.isFinite(lo) || !Number.isFinite(hi) || lo > hi) return undefined;
     if (!Number.isInteger(rn) || rn < 0 || rn > GUARD_AFTER || (held !== 0 && held !== 1)) return undefined;
+    if (heldValue !== null && !Number.isFinite(heldValue)) return undefined;
     const states: unknown[] = [];
     for (let k = 0; k < members.length; k++) {
       const st = (members[k] as Member).detector.decode(e.m[k]);
@@ -359,6 +375,7 @@ export function ensembleDetector(config: DetectorConfig): StreamingDetector<Ense
       hi,
       rn,
       held: held === 1,
+      heldValue,
     };
   }
 

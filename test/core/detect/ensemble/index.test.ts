@@ -341,6 +341,29 @@ describe('ensemble detector: synthetic anomalies', () => {
       expect([zeros.lo, zeros.hi, zeros.held]).toEqual([0, 1, false]);
     });
 
+    it('learns a far value that comes back: a nightly spike, a recurring burst, a second level', () => {
+      // Prepare: a flat ~100 series with a one-point spike of +150 every night; zeros and ones with a burst of 25
+      // every 6 hours; a series that starts alternating between 10 and 200.
+      const noise = lcg(3);
+      const nightly = Array.from({ length: 288 * 30 }, (_, i) => (i % 288 === 100 ? 250 : 100 + noise()));
+      const bursts = Array.from({ length: 288 * 30 }, (_, i) => (i % 72 === 50 ? 25 : i % 7 === 0 ? 1 : 0));
+      const levels = Array.from({ length: 3_000 }, (_, i) => (i >= 500 && i % 2 === 1 ? 200 : 10 + noise()));
+
+      // Act
+      const pagesAfter = (values: number[], from: number) =>
+        run(values)
+          .slice(from)
+          .filter((d) => d.anomalous).length;
+
+      // Assess: after the first few occurrences none of them pages any more, as without the guard; the guard costs
+      // at most one page more (its first occurrence is held, so the second is still news).
+      expect(pagesAfter(nightly, 288 * 5)).toBe(0);
+      expect(pagesAfter(bursts, 288 * 5)).toBe(0);
+      expect(pagesAfter(levels, 1_000)).toBe(0);
+      const unguarded = run(nightly, { holdBeyond: 0 }).filter((d) => d.anomalous).length;
+      expect(pagesAfter(nightly, 0)).toBeLessThanOrEqual(unguarded + 1);
+    });
+
     it('keeps its range through encode and decode, and reads a state from before the guard', () => {
       // Prepare
       const detector = ensembleDetector(config());
