@@ -119,6 +119,18 @@ function legacyKeyOf(key: string, labels: Record<string, string>): string {
   return legacySeriesKey(metric as string, identity);
 }
 
+/** Where a retired item says its series went (ingest's marker for a series that changed keys), if it is one. */
+function movedTo(state: unknown): string | undefined {
+  const to = (state as { movedTo?: unknown } | null | undefined)?.movedTo;
+  return typeof to === 'string' ? to : undefined;
+}
+
+function sameLabels(a: Record<string, string> | undefined, b: Record<string, string>): boolean {
+  if (!a) return false;
+  const keys = Object.keys(b);
+  return Object.keys(a).length === keys.length && keys.every((k) => a[k] === b[k]);
+}
+
 async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -157,13 +169,19 @@ export function makeHandler(rt: Runtime, options: { warmSeries?: number } = {}) 
       // The warm-state hit rate: a low one means a series' batches keep landing on different containers.
       if (live) count(rt.metrics, 'SeriesStatesReused');
       // A series whose key changed when keys began escaping their delimiters continues from its old item (its
-      // model, quality state, open episode and stale mark), which is unlisted for the watchdog before the first
-      // write under the new key.
+      // model, quality state, open episode and stale mark) — only if that item is this series' (same labels: the
+      // old key of one series can be the current key of another) — and retires it before the first write under the
+      // new key.
       let legacy: { key: string; version: number } | undefined;
       const oldKey = prior ? group.key : legacyKeyOf(group.key, labels);
       if (oldKey !== group.key) {
         const carried = await rt.store.getSeriesState(oldKey);
-        if (carried) {
+        if (carried && movedTo(carried.state) === group.key) {
+          // Another container is moving this series right now: its write under the new key comes next.
+          count(rt.metrics, 'SeriesStateConflicts');
+          continue;
+        }
+        if (carried && sameLabels(carried.labels, labels)) {
           prior = { ...carried, version: 0 };
           legacy = { key: oldKey, version: carried.version };
         }
@@ -204,8 +222,10 @@ export function makeHandler(rt: Runtime, options: { warmSeries?: number } = {}) 
       // Alerts go out before the state is saved: a crash in between repeats them, and dispatch dedups.
       if (alerts.length) await rt.bus.publish(alertEvents(alerts, 'detector', correlationId));
       const meta = seriesMeta(quality.state, labels, rt.config.quality);
-      if (legacy && !(await rt.store.relistSeries(legacy.key, legacy.version, null))) {
-        // The old item changed under us (an older container wrote it, or the watchdog marked it): read it again.
+      // The old item becomes a marker of where the series went: unlisted (no meta) and one version on, so the
+      // watchdog's mark based on an earlier listing fails instead of paging a live series stale. If it changed under
+      // us (an older container wrote it, or the watchdog marked it), read it again.
+      if (legacy && !(await rt.store.putSeriesState(legacy.key, { movedTo: group.key }, legacy.version))) {
         count(rt.metrics, 'SeriesStateConflicts');
         continue;
       }

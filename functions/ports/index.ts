@@ -71,6 +71,8 @@ export interface SeriesState {
   staleSince?: string;
   /** The id the state's last write carried (putSeriesState's `writeId`), when it carried one. */
   writeId?: string;
+  /** The series labels its last write carried (putSeriesState's `meta.labels`), when it carried them. */
+  labels?: Record<string, string>;
   /**
    * The caller named this item's `writeId`: the state is the one it wrote itself, so it was neither inflated nor
    * parsed (`state` is undefined) and the caller's own copy is current.

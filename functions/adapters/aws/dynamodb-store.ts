@@ -484,15 +484,19 @@ function readVersioned(item: Item, knownWriteId?: string): SeriesState {
   const out: SeriesState = { version: Number(version), state: same ? undefined : unpackState(state) };
   if (typeof staleSince === 'string') out.staleSince = staleSince;
   if (typeof writeId === 'string') out.writeId = writeId;
+  if (item.labels && typeof item.labels === 'object') out.labels = stringMap(item.labels);
   if (same) out.unchanged = true;
   return out;
 }
 
+function stringMap(value: object): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = String(v);
+  return out;
+}
+
 function dueSeriesOf(item: Item, sk: string): DueSeries {
-  const labels: Record<string, string> = {};
-  if (item.labels && typeof item.labels === 'object') {
-    for (const [k, v] of Object.entries(item.labels as Record<string, unknown>)) labels[k] = String(v);
-  }
+  const labels = item.labels && typeof item.labels === 'object' ? stringMap(item.labels) : {};
   const series: DueSeries = {
     key: String(item.pk).slice('SERIES#'.length),
     version: Number(item.version),

@@ -218,6 +218,7 @@ function readVersioned(item: StoredSeries | undefined, knownWriteId?: string): S
   const out: SeriesState = { version: item.version, state: same ? undefined : unpackState(item.packed) };
   if (item.staleSince !== undefined) out.staleSince = item.staleSince;
   if (item.writeId !== undefined) out.writeId = item.writeId;
+  if (item.meta) out.labels = { ...item.meta.labels };
   if (same) out.unchanged = true;
   return out;
 }

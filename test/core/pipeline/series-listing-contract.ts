@@ -64,7 +64,12 @@ export function seriesListingContract(store: () => Store): void {
 
     // Assess
     expect([stale, marked, again, missing]).toEqual([false, true, false, false]);
-    expect(await s.getSeriesState('k')).toEqual({ version: 2, state: { n: 1 }, staleSince: since });
+    expect(await s.getSeriesState('k')).toEqual({
+      version: 2,
+      state: { n: 1 },
+      staleSince: since,
+      labels: meta('k', 15).labels,
+    });
     expect(await s.listSeriesDueBefore(iso(T0 + 20 * MINUTE), 10)).toEqual([
       { key: 'k', version: 2, staleSince: since, ...meta('k', 15) },
     ]);
@@ -84,7 +89,7 @@ export function seriesListingContract(store: () => Store): void {
 
     // Assess
     expect([lost, reread?.staleSince, won]).toEqual([false, iso(T0 + 15 * MINUTE), true]);
-    expect(await s.getSeriesState('k')).toEqual({ version: 3, state: { n: 2 } });
+    expect(await s.getSeriesState('k')).toEqual({ version: 3, state: { n: 2 }, labels: meta('k', 45).labels });
     expect(await s.listSeriesDueBefore(iso(T0 + 30 * MINUTE), 10)).toEqual([]);
     expect((await s.listSeriesDueBefore(iso(T0 + 45 * MINUTE), 10)).map((d) => d.key)).toEqual(['k']);
   });
@@ -106,7 +111,7 @@ export function seriesListingContract(store: () => Store): void {
     expect(await s.listSeriesDueBefore(iso(T0 + 50 * MINUTE), 10)).toEqual([
       { key: 'moved', version: 1, ...meta('moved', 50) },
     ]);
-    expect(await s.getSeriesState('gone')).toEqual({ version: 1, state: {} });
+    expect(await s.getSeriesState('gone')).toEqual({ version: 1, state: {}, labels: meta('gone', 30).labels });
   });
 
   it('keeps input-source state versioned and apart from series state', async () => {

@@ -64,6 +64,58 @@ describe('ingest-metrics across the series-key change', () => {
     expect(stale.map((a) => a.status)).toEqual(['resolved']);
     const listed = await upgraded.db.listSeriesDueBefore('2027-01-01T00:00:00.000Z', 10);
     expect(listed.map((s) => s.key)).toEqual([NEW_KEY]);
-    expect((await upgraded.db.getSeriesState(OLD_KEY))?.version).toBe(2);
+    // The old item is a marker of where the series went, one version on (so a mark from an earlier listing fails).
+    expect(await upgraded.db.getSeriesState(OLD_KEY)).toEqual({ version: 3, state: { movedTo: NEW_KEY } });
+  });
+
+  it('does not page a live series stale when the watchdog marks its old item after the move', async () => {
+    // Prepare: the old item is due; the watchdog has listed it (it read version 1) when the move happens.
+    const rt = await makeTestRuntime({ now: new Date(T0 + 200 * MIN).toISOString() });
+    const labels = { metric: 'Latency', ...DIMS };
+    const due = T0 + 100 * MIN;
+    await rt.db.putSeriesState(OLD_KEY, { v: 2 }, 0, { labels, lastSeenMs: T0, staleAtMs: due });
+    const listed = await rt.db.listSeriesDueBefore(new Date(T0 + 200 * MIN).toISOString(), 10);
+    await makeHandler(rt.forFunction('ingest-metrics'))(
+      httpEvent('POST', '/v1/metrics', { body: { points: batch(200, 5) } }),
+      context('ingest-metrics'),
+    );
+
+    // Act: the watchdog's mark, based on what it listed before the move.
+    const marked = await rt.db.markSeriesStale(OLD_KEY, listed[0]?.version ?? 0, new Date(due).toISOString());
+
+    // Assess
+    expect(listed.map((d) => [d.key, d.version])).toEqual([[OLD_KEY, 1]]);
+    expect(marked).toBe(false);
+    expect(await rt.db.listSeriesDueBefore('2027-01-01T00:00:00.000Z', 10)).toEqual([
+      expect.objectContaining({ key: NEW_KEY }),
+    ]);
+  });
+
+  it("never adopts another live series' item whose key is this series' old key", async () => {
+    // Prepare: metric `a{b=c}` without dimensions had the old key `a{b=c}` — today the key of metric `a` with b=c.
+    const rt = await makeTestRuntime({ now: new Date(T0 + 60 * MIN).toISOString() });
+    const post = (points: unknown[]) =>
+      makeHandler(rt.forFunction('ingest-metrics'))(
+        httpEvent('POST', '/v1/metrics', { body: { points } }),
+        context('ingest-metrics'),
+      );
+    const at = (m: number) => new Date(T0 + m * MIN).toISOString();
+    const live = Array.from({ length: 30 }, (_, m) => ({
+      metric: 'a',
+      dimensions: { b: 'c' },
+      timestamp: at(m),
+      value: 1000 + (m % 3),
+    }));
+    await post(live);
+    const before = await rt.db.getSeriesState(seriesKey('a', { b: 'c' }));
+
+    // Act
+    await post([{ metric: 'a{b=c}', dimensions: {}, timestamp: at(31), value: 3 }]);
+
+    // Assess: the live series' item is untouched; the other series started its own.
+    expect(legacySeriesKey('a{b=c}', {})).toBe(seriesKey('a', { b: 'c' }));
+    expect(await rt.db.getSeriesState(seriesKey('a', { b: 'c' }))).toEqual(before);
+    const own = (await rt.db.getSeriesState(seriesKey('a{b=c}', {})))?.state as { last: number };
+    expect(own.last).toBe(T0 + 31 * MIN);
   });
 });
