@@ -39,3 +39,29 @@ export interface StreamingDetector<S> {
 export function quietDetection(x: number, component: string): Detection {
   return { score: 0, anomalous: false, expected: x, band: [x, x], observed: x, component, seasonality: 'none' };
 }
+
+/**
+ * An engine that can also write its detection into a caller-owned object (band array included) instead of a fresh
+ * one: the ensemble steps four members per point and keeps none of their detections, so it reuses one per member.
+ * Same values as `step`; `out` is overwritten by the next call.
+ */
+export interface ScratchDetector<S> extends StreamingDetector<S> {
+  stepInto(state: S, timestampMs: number, value: number, learn: boolean, out: Detection): void;
+}
+
+/** A blank detection to be filled by `stepInto` (the same shape as the engines' own literals). */
+export function blankDetection(): Detection {
+  return { score: 0, anomalous: false, expected: 0, band: [0, 0], observed: 0, component: '', seasonality: 'none' };
+}
+
+/** `quietDetection`, written into `out`. */
+export function quietInto(out: Detection, x: number, component: string): void {
+  out.score = 0;
+  out.anomalous = false;
+  out.expected = x;
+  out.band[0] = x;
+  out.band[1] = x;
+  out.observed = x;
+  out.component = component;
+  out.seasonality = 'none';
+}

@@ -4,7 +4,7 @@ import type { DetectorConfig } from '../../config/schema';
 import { ConfigError, issuesFromZod } from '../../errors';
 import { recordScore, savedHistogramTotal } from '../conformal';
 import { base64ToBytes, isCount, isFiniteNumber, sparseBase64ToWords, wordsToSparseBase64 } from '../state-codec';
-import { type Detection, quietDetection, type StreamingDetector } from '../types';
+import { blankDetection, type Detection, quietInto, type ScratchDetector } from '../types';
 
 const paramsSchema = z.strictObject({
   /** Quantization levels spanning the range seen so far; values outside it get levels beyond. */
@@ -88,7 +88,7 @@ function fromBase64(text: string, words: number): Uint16Array | undefined {
   return out;
 }
 
-export function contextDetector(config: DetectorConfig): StreamingDetector<ContextState> {
+export function contextDetector(config: DetectorConfig): ScratchDetector<ContextState> {
   const parsed = paramsSchema.safeParse(config.params ?? {});
   if (!parsed.success) throw new ConfigError(issuesFromZod(parsed.error.issues, ['detectors', config.name, 'params']));
   const p = parsed.data;
@@ -153,9 +153,10 @@ export function contextDetector(config: DetectorConfig): StreamingDetector<Conte
     return !found;
   }
 
-  function step(s: ContextState, t: number, x: number, learn = true): Detection {
+  function stepInto(s: ContextState, t: number, x: number, learn: boolean, out: Detection): void {
     if (s.last !== null && t <= s.last) {
-      return quietDetection(x, 'out-of-order');
+      quietInto(out, x, 'out-of-order');
+      return;
     }
     const lo = s.n === 0 ? x : s.lo;
     const hi = s.n === 0 ? x : s.hi;
@@ -197,8 +198,8 @@ export function contextDetector(config: DetectorConfig): StreamingDetector<Conte
       score = 1 - pValue;
     }
     const resting = s.cool > 0;
-    const out = resting ? score / 2 : score;
-    const anomalous = out >= threshold;
+    const damped = resting ? score / 2 : score;
+    const anomalous = damped >= threshold;
     const component =
       !ready || s.n < warmup ? 'warm-up' : outside ? 'out-of-range' : fresh > 0 ? 'novel-pattern' : 'known-pattern';
     const unit = hi > lo ? (hi - lo) / p.levels : 0;
@@ -223,15 +224,20 @@ export function contextDetector(config: DetectorConfig): StreamingDetector<Conte
       s.n++;
       s.last = t;
     }
-    return {
-      score: out,
-      anomalous,
-      expected,
-      band: [expected - unit / 2, expected + unit / 2],
-      observed: x,
-      component,
-      seasonality: 'none',
-    };
+    out.score = damped;
+    out.anomalous = anomalous;
+    out.expected = expected;
+    out.band[0] = expected - unit / 2;
+    out.band[1] = expected + unit / 2;
+    out.observed = x;
+    out.component = component;
+    out.seasonality = 'none';
+  }
+
+  function step(s: ContextState, t: number, x: number, learn = true): Detection {
+    const out = blankDetection();
+    stepInto(s, t, x, learn, out);
+    return out;
   }
 
   function encode(s: ContextState): EncodedContextState {
@@ -284,5 +290,5 @@ export function contextDetector(config: DetectorConfig): StreamingDetector<Conte
     };
   }
 
-  return { kind: 'context', init, step, encode, decode };
+  return { kind: 'context', init, step, stepInto, encode, decode };
 }

@@ -6,12 +6,12 @@ import { contextDetector } from '../context';
 import { flatlineDetector } from '../flatline';
 import { knnDetector } from '../knn';
 import { seasonalDetector } from '../seasonal';
-import { type Detection, quietDetection, type StreamingDetector } from '../types';
+import { blankDetection, type Detection, quietDetection, type ScratchDetector, type StreamingDetector } from '../types';
 
 /** Engines an ensemble may hold, each with the way its score maps back to a tail probability (made once per member). */
 const MEMBER_KINDS = {
   seasonal: {
-    create: seasonalDetector as (c: DetectorConfig) => StreamingDetector<unknown>,
+    create: seasonalDetector as (c: DetectorConfig) => ScratchDetector<unknown>,
     // Seasonal scores are −log10(tail) / scoreDigits (capped at 1). The digits are read once, not per point.
     log10TailFor: (params: Record<string, unknown>): ((score: number) => number) => {
       const digits = typeof params.scoreDigits === 'number' ? params.scoreDigits : 4;
@@ -19,23 +19,41 @@ const MEMBER_KINDS = {
     },
   },
   knn: {
-    create: knnDetector as (c: DetectorConfig) => StreamingDetector<unknown>,
+    create: knnDetector as (c: DetectorConfig) => ScratchDetector<unknown>,
     // Knn scores are 1 − conformal p-value.
     log10TailFor: () => conformalLog10Tail,
   },
   context: {
-    create: contextDetector as (c: DetectorConfig) => StreamingDetector<unknown>,
+    create: contextDetector as (c: DetectorConfig) => ScratchDetector<unknown>,
     // Context scores are 1 − conformal p-value too.
     log10TailFor: () => conformalLog10Tail,
   },
   // Opt-in, not a default member: its NAB gain hung on one marginal window (docs/detection.md).
   flatline: {
-    create: flatlineDetector as (c: DetectorConfig) => StreamingDetector<unknown>,
+    create: (c: DetectorConfig) => withStepInto(flatlineDetector(c) as StreamingDetector<unknown>),
     // Flatline scores are 1 − the tail probability of the current run's length.
     log10TailFor: () => conformalLog10Tail,
   },
 } as const;
 type MemberKind = keyof typeof MEMBER_KINDS;
+
+/** An engine without its own `stepInto`: its fresh detection copied into the scratch (the opt-in, rarer members). */
+function withStepInto<S>(detector: StreamingDetector<S>): ScratchDetector<S> {
+  return {
+    ...detector,
+    stepInto(state, t, x, learn, out) {
+      const d = detector.step(state, t, x, learn);
+      out.score = d.score;
+      out.anomalous = d.anomalous;
+      out.expected = d.expected;
+      out.band[0] = d.band[0];
+      out.band[1] = d.band[1];
+      out.observed = d.observed;
+      out.component = d.component;
+      out.seasonality = d.seasonality;
+    },
+  };
+}
 
 /** Tail probabilities below this are treated as this (a conformal p-value of exactly 0 would dominate forever). */
 const MIN_TAIL = 1e-6;
@@ -119,7 +137,9 @@ export type EnsembleParams = z.output<typeof paramsSchema>;
 interface Member {
   name: string;
   weight: number;
-  detector: StreamingDetector<unknown>;
+  detector: ScratchDetector<unknown>;
+  /** This member's detection of the current point (reused: steps are synchronous, and nothing keeps it). */
+  seen: Detection;
   log10Tail: (score: number) => number;
   /** `name:component` by component (a handful each): the lead's explanation without a string built per point. */
   labels: Map<string, string>;
@@ -194,7 +214,7 @@ function buildMembers(config: DetectorConfig, raw: unknown[]): Member[] {
     if (SELF_SUPPRESSING.has(member.kind) && member.params.refractory === undefined)
       member.params = { ...member.params, refractory: 0 };
     const params = member.params;
-    let detector: StreamingDetector<unknown>;
+    let detector: ScratchDetector<unknown>;
     try {
       detector = kind.create(member);
     } catch (err) {
@@ -210,6 +230,7 @@ function buildMembers(config: DetectorConfig, raw: unknown[]): Member[] {
       name: member.name,
       weight,
       detector,
+      seen: blankDetection(),
       log10Tail: kind.log10TailFor(params),
       labels: new Map(),
     });
@@ -225,8 +246,6 @@ export function ensembleDetector(config: DetectorConfig): StreamingDetector<Ense
   const p = parsed.data;
   const members = buildMembers(config, p.members);
   const threshold = config.scoreThreshold;
-  // Scratch for one step's member detections (the instance is shared by series, but steps are synchronous).
-  const seen: Detection[] = new Array(members.length);
   const keep = Math.exp(-1 / p.pageMemory);
 
   function init(): EnsembleState {
@@ -267,16 +286,19 @@ export function ensembleDetector(config: DetectorConfig): StreamingDetector<Ense
     let leadTerm = 0;
     const hold = learn && isGlitch(s, x);
     const memberLearn = learn && !hold;
+    // The seasonality in use: the last member's that has one.
+    let seasonality = 'none';
     for (let k = 0; k < members.length; k++) {
       const m = members[k] as Member;
-      const d = m.detector.step(s.members[k], t, x, memberLearn);
-      seen[k] = d;
+      const d = m.seen;
+      m.detector.stepInto(s.members[k], t, x, memberLearn, d);
       const term = -m.weight * m.log10Tail(d.score);
       pooled += term;
       if (term > leadTerm) {
         leadTerm = term;
         lead = k;
       }
+      if (d.seasonality !== 'none') seasonality = d.seasonality;
     }
     const resting = s.cool > 0;
     // Resting, or no evidence at all, scores 0 whatever the penalty: its log10 is only taken when it can matter.
@@ -286,7 +308,7 @@ export function ensembleDetector(config: DetectorConfig): StreamingDetector<Ense
       score = Math.min(1, Math.max(0, (pooled - penalty) / p.digits));
     }
     const anomalous = score >= threshold && score > 0;
-    const top = seen[lead] as Detection;
+    const top = (members[lead] as Member).seen;
     let component = top.component;
     if (leadTerm > 0) {
       const labels = (members[lead] as Member).labels;
@@ -298,8 +320,6 @@ export function ensembleDetector(config: DetectorConfig): StreamingDetector<Ense
         component = made;
       } else component = label;
     }
-    let seasonality = 'none';
-    for (const d of seen) if (d.seasonality !== 'none') seasonality = d.seasonality;
     if (learn) {
       s.held = hold;
       if (hold) s.heldValue = x;
@@ -321,7 +341,8 @@ export function ensembleDetector(config: DetectorConfig): StreamingDetector<Ense
       score,
       anomalous,
       expected: top.expected,
-      band: top.band,
+      // A copy: the lead's band is its scratch, overwritten by the next point.
+      band: [top.band[0], top.band[1]],
       observed: x,
       // Which member carried the pooled statistic, and what it saw: the page's explanation.
       component,

@@ -13,7 +13,7 @@ import {
   isFiniteNumber,
   PackCache,
 } from '../state-codec';
-import { type Detection, quietDetection, type StreamingDetector } from '../types';
+import { blankDetection, type Detection, quietInto, type ScratchDetector } from '../types';
 
 const paramsSchema = z.strictObject({
   /** Points in a context (the current point and the ones before it). */
@@ -114,7 +114,7 @@ export type EncodedKnnStateV1 = Omit<EncodedKnnState, 'v'> & { v: 1; total: numb
  */
 export type EncodedKnnStateV3 = Omit<EncodedKnnState, 'v' | 'lo' | 'hi' | 'recent' | 'paged'> & { v: 3; f: string };
 
-export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState> {
+export function knnDetector(config: DetectorConfig): ScratchDetector<KnnState> {
   const parsed = paramsSchema.safeParse(config.params ?? {});
   if (!parsed.success) throw new ConfigError(issuesFromZod(parsed.error.issues, ['detectors', config.name, 'params']));
   const p = parsed.data;
@@ -302,9 +302,10 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
     nearAt = at;
   }
 
-  function step(s: KnnState, t: number, x: number, learn = true): Detection {
+  function stepInto(s: KnnState, t: number, x: number, learn: boolean, out: Detection): void {
     if (s.last !== null && t <= s.last) {
-      return quietDetection(x, 'out-of-order');
+      quietInto(out, x, 'out-of-order');
+      return;
     }
     const lo = s.n === 0 ? x : s.lo;
     const hi = s.n === 0 ? x : s.hi;
@@ -333,8 +334,8 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
     }
     // Inside an incident, repeats are damped below any useful threshold unless markedly more extreme.
     const resting = s.cool > 0 && 1 - score >= s.paged * p.escalate;
-    const out = resting ? score / 2 : score;
-    const anomalous = out >= threshold;
+    const damped = resting ? score / 2 : score;
+    const anomalous = damped >= threshold;
     const outside = x > hi || x < lo;
     const component =
       !ready || s.n < warmup ? 'warm-up' : outside ? 'out-of-range' : d > 0 ? 'novel-pattern' : 'known-pattern';
@@ -371,15 +372,20 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
       s.n++;
       s.last = t;
     }
-    return {
-      score: out,
-      anomalous,
-      expected,
-      band: [expected - halfBand, expected + halfBand],
-      observed: x,
-      component,
-      seasonality: 'none',
-    };
+    out.score = damped;
+    out.anomalous = anomalous;
+    out.expected = expected;
+    out.band[0] = expected - halfBand;
+    out.band[1] = expected + halfBand;
+    out.observed = x;
+    out.component = component;
+    out.seasonality = 'none';
+  }
+
+  function step(s: KnnState, t: number, x: number, learn = true): Detection {
+    const out = blankDetection();
+    stepInto(s, t, x, learn, out);
+    return out;
   }
 
   function encode(s: KnnState): EncodedKnnStateV3 {
@@ -460,5 +466,5 @@ export function knnDetector(config: DetectorConfig): StreamingDetector<KnnState>
     };
   }
 
-  return { kind: 'knn', init, step, encode, decode };
+  return { kind: 'knn', init, step, stepInto, encode, decode };
 }

@@ -14,7 +14,7 @@ import {
   PackCache,
   sparseBase64ToFloats,
 } from '../state-codec';
-import type { Detection, StreamingDetector } from '../types';
+import { blankDetection, type Detection, type ScratchDetector } from '../types';
 
 const DAY = 86_400_000;
 
@@ -274,7 +274,7 @@ function isEncoded(raw: unknown, bins: number): raw is EncodedSeasonalState {
   );
 }
 
-function makeStep(p: SeasonalParams, threshold: number) {
+function makeStepInto(p: SeasonalParams, threshold: number) {
   const calib: CalibrationOptions = {
     bins: p.bins,
     binsPerOctave: p.binsPerOctave,
@@ -293,7 +293,7 @@ function makeStep(p: SeasonalParams, threshold: number) {
   let dowDay = Number.NaN;
   let dowOfDay = 0;
 
-  return function step(s: SeasonalState, t: number, x: number, learn = true): Detection {
+  return function stepInto(s: SeasonalState, t: number, x: number, learn: boolean, out: Detection): void {
     const dayNo = Math.floor(t / DAY);
     // Daily profile position, interpolated between the two nearest slot centres. The time of day is
     // ((t % DAY) + DAY) % DAY, computed without its two float modulos (library calls, a sixth of the step): for
@@ -365,16 +365,15 @@ function makeStep(p: SeasonalParams, threshold: number) {
     const score = s.refr > 0 ? 0 : calibrated;
     const anomalous = warm && score >= threshold;
     const halfBand = 4 * scale;
-    const detection: Detection = {
-      score,
-      anomalous,
-      expected: pred,
-      band: [pred - halfBand, pred + halfBand],
-      observed: x,
-      component: warm ? COMPONENTS[bestC]! : 'warm-up',
-      seasonality: useWeek ? (useSeason ? 'daily+weekly' : 'weekly') : useSeason ? 'daily' : 'none',
-    };
-    if (!learn) return detection;
+    out.score = score;
+    out.anomalous = anomalous;
+    out.expected = pred;
+    out.band[0] = pred - halfBand;
+    out.band[1] = pred + halfBand;
+    out.observed = x;
+    out.component = warm ? COMPONENTS[bestC]! : 'warm-up';
+    out.seasonality = useWeek ? (useSeason ? 'daily+weekly' : 'weekly') : useSeason ? 'daily' : 'none';
+    if (!learn) return;
 
     if (s.n === 0) {
       s.t0 = t;
@@ -449,7 +448,6 @@ function makeStep(p: SeasonalParams, threshold: number) {
         s.slow = 0;
       }
     } else if (s.refr > 0) s.refr -= 1;
-    return detection;
   };
 }
 
@@ -457,9 +455,9 @@ function makeStep(p: SeasonalParams, threshold: number) {
  * The statistical streaming ensemble: O(1) work per point, state ≈ 1.6 KB as JSON (floats as Float64 bytes, the tail
  * histogram deflated).
  */
-export function seasonalDetector(config: DetectorConfig): StreamingDetector<SeasonalState> {
+export function seasonalDetector(config: DetectorConfig): ScratchDetector<SeasonalState> {
   const p = normalize(config.params);
-  const step = makeStep(p, config.scoreThreshold);
+  const stepInto = makeStepInto(p, config.scoreThreshold);
   // Reading version 2's deflated histogram (states saved before version 3).
   const packs = new PackCache(256 * 1024);
   /** The version 3 or 2 form, or undefined (then the version 1 reader gets its turn). */
@@ -546,7 +544,12 @@ export function seasonalDetector(config: DetectorConfig): StreamingDetector<Seas
       refr: 0,
       ...noWeek(0, 0),
     }),
-    step,
+    step(s, t, x, learn = true) {
+      const out = blankDetection();
+      stepInto(s, t, x, learn, out);
+      return out;
+    },
+    stepInto,
     encode: (s): EncodedSeasonalStateV3 => {
       const f = new Float64Array(SCALARS);
       f[0] = s.t0;
