@@ -73,6 +73,9 @@ export interface KnnState {
   qlev: Uint8Array;
   qlo: number;
   qhi: number;
+  /** Levels per series unit and series units per level in that frame (0 for a frame of one value): two divisions. */
+  qscale: number;
+  qunit: number;
   used: number;
   mpos: number;
   /** Counts of past nearest-neighbour distances by distance, halved when they reach 2×horizon. */
@@ -150,6 +153,8 @@ export function knnDetector(config: DetectorConfig): ScratchDetector<KnnState> {
       qlev: new Uint8Array(R),
       qlo: Number.NaN,
       qhi: 0,
+      qscale: 0,
+      qunit: 0,
       used: 0,
       mpos: 0,
       hist: new Array<number>(BINS).fill(0),
@@ -168,13 +173,17 @@ export function knnDetector(config: DetectorConfig): ScratchDetector<KnnState> {
   /**
    * Fills `ctx` with the levels of the last R values and x, oldest first, in the frame [lo, hi]. A level is a pure
    * function of (value, lo, hi), so the ring's levels cached in `qlev` for the same frame are the very bytes a
-   * recomputation would give (=== on the frame: ±0 bounds quantize alike); only a moved frame requantizes the ring.
+   * recomputation would give (=== on the frame: ±0 bounds quantize alike); only a moved frame requantizes the ring
+   * (and recomputes the frame's scale and unit, pure functions of it as well).
    */
   function quantize(s: KnnState, lo: number, hi: number, x: number): void {
-    const scale = hi > lo ? p.levels / (hi - lo) : 0;
     const qlev = s.qlev;
     let i = s.rpos;
     if (lo !== s.qlo || hi !== s.qhi) {
+      const span = hi - lo;
+      s.qscale = hi > lo ? p.levels / span : 0;
+      s.qunit = span > 0 ? span / p.levels : 0;
+      const scale = s.qscale;
       const rec = s.recent;
       for (let j = 0; j < R; j++) {
         qlev[i] = level(rec[i] as number, lo, scale);
@@ -187,7 +196,7 @@ export function knnDetector(config: DetectorConfig): ScratchDetector<KnnState> {
       ctx[j] = qlev[i] as number;
       if (++i === R) i = 0;
     }
-    ctx[R] = level(x, lo, scale);
+    ctx[R] = level(x, lo, s.qscale);
   }
 
   const memory = p.memory;
@@ -327,7 +336,8 @@ export function knnDetector(config: DetectorConfig): ScratchDetector<KnnState> {
       // Conformal p-value: the share of past distances at least as large as this one.
       let below = 0;
       for (let b = 0; b < bin; b++) below += s.hist[b] as number;
-      let pValue = (s.total - below + 1) / (s.total + 1);
+      // In the first bin every past score counts: (total + 1) / (total + 1), exactly 1 without the division.
+      let pValue = bin === 0 ? 1 : (s.total - below + 1) / (s.total + 1);
       // A value beyond everything seen so far is stronger evidence than a new shape inside the range.
       if (x > hi || x < lo) pValue *= p.outside;
       score = 1 - pValue;
@@ -342,7 +352,7 @@ export function knnDetector(config: DetectorConfig): ScratchDetector<KnnState> {
 
     // Expected: the last value of the nearest remembered context, back in the series' units.
     const span = hi - lo;
-    const unit = span > 0 ? span / p.levels : 0;
+    const unit = s.qunit;
     const expected = at >= 0 && span > 0 ? lo + ((s.mem[at * w + R] as number) - OFFSET + 0.5) * unit : x;
     const halfBand = (p.tolerance + 0.5) * unit;
 
@@ -457,6 +467,8 @@ export function knnDetector(config: DetectorConfig): ScratchDetector<KnnState> {
       qlev: new Uint8Array(R),
       qlo: Number.NaN,
       qhi: 0,
+      qscale: 0,
+      qunit: 0,
       used: e.used,
       mpos: e.mpos,
       hist: [...(e.hist as number[])],
