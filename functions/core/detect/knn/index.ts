@@ -68,7 +68,8 @@ export interface KnnState {
   sums: Int32Array;
   /**
    * Levels of the ring's values in the frame [qlo, qhi] (derived, not encoded; qlo NaN = none yet): while the frame
-   * stays put, a point quantizes only its own value.
+   * stays put, a point quantizes only its own value. Held twice over (slot i at i and i + R), so the ring read oldest
+   * first from any position is one straight run.
    */
   qlev: Uint8Array;
   qlo: number;
@@ -150,7 +151,7 @@ export function knnDetector(config: DetectorConfig): ScratchDetector<KnnState> {
       rpos: 0,
       mem: new Uint8Array(p.memory * w),
       sums: new Int32Array(p.memory),
-      qlev: new Uint8Array(R),
+      qlev: new Uint8Array(2 * R),
       qlo: Number.NaN,
       qhi: 0,
       qscale: 0,
@@ -178,7 +179,7 @@ export function knnDetector(config: DetectorConfig): ScratchDetector<KnnState> {
    */
   function quantize(s: KnnState, lo: number, hi: number, x: number): void {
     const qlev = s.qlev;
-    let i = s.rpos;
+    const i = s.rpos;
     if (lo !== s.qlo || hi !== s.qhi) {
       const span = hi - lo;
       s.qscale = hi > lo ? p.levels / span : 0;
@@ -186,16 +187,14 @@ export function knnDetector(config: DetectorConfig): ScratchDetector<KnnState> {
       const scale = s.qscale;
       const rec = s.recent;
       for (let j = 0; j < R; j++) {
-        qlev[i] = level(rec[i] as number, lo, scale);
-        if (++i === R) i = 0;
+        const q = level(rec[j] as number, lo, scale);
+        qlev[j] = q;
+        qlev[j + R] = q;
       }
       s.qlo = lo;
       s.qhi = hi;
     }
-    for (let j = 0; j < R; j++) {
-      ctx[j] = qlev[i] as number;
-      if (++i === R) i = 0;
-    }
+    for (let j = 0; j < R; j++) ctx[j] = qlev[i + j] as number;
     ctx[R] = level(x, lo, s.qscale);
   }
 
@@ -376,6 +375,7 @@ export function knnDetector(config: DetectorConfig): ScratchDetector<KnnState> {
         s.recent[s.rpos] = x;
         // x's level in this step's frame, which quantize just made the cache's frame.
         s.qlev[s.rpos] = ctx[R] as number;
+        s.qlev[s.rpos + R] = ctx[R] as number;
         // A compare, not a modulo: R is only known at run time, so `%` would be a division every point.
         s.rpos = s.rpos + 1 === R ? 0 : s.rpos + 1;
       }
@@ -464,7 +464,7 @@ export function knnDetector(config: DetectorConfig): ScratchDetector<KnnState> {
       rpos: e.rpos,
       mem,
       sums,
-      qlev: new Uint8Array(R),
+      qlev: new Uint8Array(2 * R),
       qlo: Number.NaN,
       qhi: 0,
       qscale: 0,
