@@ -65,3 +65,16 @@ export function quietInto(out: Detection, x: number, component: string): void {
   out.component = component;
   out.seasonality = 'none';
 }
+
+/** A fresh copy of a detection (band included): what a public `step` returns from its engine's scratch. */
+export function copyDetection(d: Detection): Detection {
+  return {
+    score: d.score,
+    anomalous: d.anomalous,
+    expected: d.expected,
+    band: [d.band[0], d.band[1]],
+    observed: d.observed,
+    component: d.component,
+    seasonality: d.seasonality,
+  };
+}

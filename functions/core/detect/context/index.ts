@@ -4,7 +4,7 @@ import type { DetectorConfig } from '../../config/schema';
 import { ConfigError, issuesFromZod } from '../../errors';
 import { recordScore, savedHistogramTotal } from '../conformal';
 import { base64ToBytes, isCount, isFiniteNumber, sparseBase64ToWords, wordsToSparseBase64 } from '../state-codec';
-import { blankDetection, type Detection, quietInto, type ScratchDetector } from '../types';
+import { blankDetection, copyDetection, type Detection, quietInto, type ScratchDetector } from '../types';
 
 const paramsSchema = z.strictObject({
   /** Quantization levels spanning the range seen so far; values outside it get levels beyond. */
@@ -234,10 +234,11 @@ export function contextDetector(config: DetectorConfig): ScratchDetector<Context
     out.seasonality = 'none';
   }
 
+  // The public step's detection, copied out fresh (callers keep theirs); the ensemble steps into its own scratch.
+  const scratch = blankDetection();
   function step(s: ContextState, t: number, x: number, learn = true): Detection {
-    const out = blankDetection();
-    stepInto(s, t, x, learn, out);
-    return out;
+    stepInto(s, t, x, learn, scratch);
+    return copyDetection(scratch);
   }
 
   function encode(s: ContextState): EncodedContextState {

@@ -13,7 +13,7 @@ import {
   isFiniteNumber,
   PackCache,
 } from '../state-codec';
-import { blankDetection, type Detection, quietInto, type ScratchDetector } from '../types';
+import { blankDetection, copyDetection, type Detection, quietInto, type ScratchDetector } from '../types';
 
 const paramsSchema = z.strictObject({
   /** Points in a context (the current point and the ones before it). */
@@ -392,10 +392,11 @@ export function knnDetector(config: DetectorConfig): ScratchDetector<KnnState> {
     out.seasonality = 'none';
   }
 
+  // The public step's detection, copied out fresh (callers keep theirs); the ensemble steps into its own scratch.
+  const scratch = blankDetection();
   function step(s: KnnState, t: number, x: number, learn = true): Detection {
-    const out = blankDetection();
-    stepInto(s, t, x, learn, out);
-    return out;
+    stepInto(s, t, x, learn, scratch);
+    return copyDetection(scratch);
   }
 
   function encode(s: KnnState): EncodedKnnStateV3 {

@@ -14,7 +14,7 @@ import {
   PackCache,
   sparseBase64ToFloats,
 } from '../state-codec';
-import { blankDetection, type Detection, type ScratchDetector } from '../types';
+import { blankDetection, copyDetection, type Detection, type ScratchDetector } from '../types';
 
 const DAY = 86_400_000;
 
@@ -458,6 +458,8 @@ function makeStepInto(p: SeasonalParams, threshold: number) {
 export function seasonalDetector(config: DetectorConfig): ScratchDetector<SeasonalState> {
   const p = normalize(config.params);
   const stepInto = makeStepInto(p, config.scoreThreshold);
+  // The public step's detection, copied out fresh (callers keep theirs); the ensemble steps into its own scratch.
+  const scratch = blankDetection();
   // Reading version 2's deflated histogram (states saved before version 3).
   const packs = new PackCache(256 * 1024);
   /** The version 3 or 2 form, or undefined (then the version 1 reader gets its turn). */
@@ -545,9 +547,8 @@ export function seasonalDetector(config: DetectorConfig): ScratchDetector<Season
       ...noWeek(0, 0),
     }),
     step(s, t, x, learn = true) {
-      const out = blankDetection();
-      stepInto(s, t, x, learn, out);
-      return out;
+      stepInto(s, t, x, learn, scratch);
+      return copyDetection(scratch);
     },
     stepInto,
     encode: (s): EncodedSeasonalStateV3 => {
