@@ -304,33 +304,6 @@ describe('DynamoDbStore against dynalite', () => {
       expect((item?.state as Uint8Array | undefined)?.byteLength).toBeLessThan(JSON.stringify(state).length / 5);
     });
 
-    it('answers "unchanged" without the state to the writer that wrote it, and in full once it changed hands', async () => {
-      // Prepare
-      await store.putSeriesState('w', { n: 1 }, 0, undefined, 'w-1');
-
-      // Act
-      const own = await store.getSeriesState('w', 'w-1');
-      const other = await store.getSeriesState('w', 'w-0');
-      // The watchdog's stale mark bumps the version but keeps the state: still the writer's own.
-      const marked = await store.markSeriesStale('w', 1, '2026-11-27T00:00:00.000Z');
-      const afterMark = await store.getSeriesState('w', 'w-1');
-      await store.putSeriesState('w', { n: 2 }, 2);
-      const afterOther = await store.getSeriesState('w', 'w-1');
-
-      // Assess
-      expect(own).toEqual({ version: 1, state: undefined, writeId: 'w-1', unchanged: true });
-      expect(other).toEqual({ version: 1, state: { n: 1 }, writeId: 'w-1' });
-      expect(marked).toBe(true);
-      expect(afterMark).toEqual({
-        version: 2,
-        state: undefined,
-        writeId: 'w-1',
-        unchanged: true,
-        staleSince: '2026-11-27T00:00:00.000Z',
-      });
-      expect(afterOther).toEqual({ version: 3, state: { n: 2 } });
-    });
-
     it('hands back an unreadable stored state as one no decoder accepts instead of throwing', async () => {
       // Prepare
       await raw().send(

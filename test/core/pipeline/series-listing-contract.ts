@@ -14,6 +14,34 @@ function meta(key: string, staleInMinutes: number | undefined): SeriesMeta {
 
 /** Registers the cases; `store()` returns the store under test, fresh for each case. */
 export function seriesListingContract(store: () => Store): void {
+  it('answers "unchanged" without the state to the writer that wrote it, and in full once it changed hands', async () => {
+    // Prepare
+    const s = store();
+    await s.putSeriesState('w', { n: 1 }, 0, undefined, 'w-1');
+
+    // Act
+    const own = await s.getSeriesState('w', 'w-1');
+    const other = await s.getSeriesState('w', 'w-0');
+    // The watchdog's stale mark bumps the version but keeps the state: still the writer's own.
+    const marked = await s.markSeriesStale('w', 1, '2026-11-27T00:00:00.000Z');
+    const afterMark = await s.getSeriesState('w', 'w-1');
+    await s.putSeriesState('w', { n: 2 }, 2);
+    const afterOther = await s.getSeriesState('w', 'w-1');
+
+    // Assess
+    expect(own).toEqual({ version: 1, state: undefined, writeId: 'w-1', unchanged: true });
+    expect(other).toEqual({ version: 1, state: { n: 1 }, writeId: 'w-1' });
+    expect(marked).toBe(true);
+    expect(afterMark).toEqual({
+      version: 2,
+      state: undefined,
+      writeId: 'w-1',
+      unchanged: true,
+      staleSince: '2026-11-27T00:00:00.000Z',
+    });
+    expect(afterOther).toEqual({ version: 3, state: { n: 2 } });
+  });
+
   it('lists series due by then, most overdue first, with their meta and version and without their state', async () => {
     // Prepare
     const s = store();
