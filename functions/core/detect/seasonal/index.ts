@@ -318,17 +318,20 @@ function makeStepInto(p: SeasonalParams, threshold: number) {
       dowDay = dayNo;
       dowOfDay = ((dayNo % 7) + 7) % 7;
     }
+    // The weekly arithmetic below runs on every point, its result used or not: code that first runs days into a
+    // series (after a week of data, or once the weekly gate opens) would find no type feedback in the optimized step
+    // and deoptimize it, and V8 (Node 20) then sometimes re-enters the step through on-stack replacement for the rest
+    // of the process, 2–5× slower. Computing it always costs a few additions and gives the same values.
     const dow = dowOfDay;
-    let weekly = 0;
-    if (p.weekly && s.weekSeen === ALL_WEEKDAYS) {
-      let sum = 0;
-      for (let d = 0; d < 7; d++) sum += s.week[d]!;
-      weekly = s.week[dow]! - sum / 7;
-    }
+    let sum = 0;
+    for (let d = 0; d < 7; d++) sum += s.week[d]!;
+    const weekly = p.weekly && s.weekSeen === ALL_WEEKDAYS ? s.week[dow]! - sum / 7 : 0;
     // The weekly model is a third candidate (its own level, the daily profile and the offset), used only while it
     // beats the better of the other two by the same margin the profile must beat the plain level.
-    const useWeek = weekly !== 0 && s.n > 0 && t - s.t0 >= 14 * DAY && s.errW < p.seasonGain * s.errB;
-    const pred = s.n === 0 ? x : useWeek ? s.levelW + seasonal + weekly : useSeason ? s.level + seasonal : s.plain;
+    const weekGain = s.errW < p.seasonGain * s.errB;
+    const useWeek = weekly !== 0 && s.n > 0 && t - s.t0 >= 14 * DAY && weekGain;
+    const predWeek = s.levelW + seasonal + weekly;
+    const pred = s.n === 0 ? x : useWeek ? predWeek : useSeason ? s.level + seasonal : s.plain;
     const r = x - pred;
     const scale = Math.max(s.scale, s.quantum, 1e-9 * Math.abs(pred), 1e-12);
 
@@ -410,7 +413,10 @@ function makeStepInto(p: SeasonalParams, threshold: number) {
             const d = ((s.dayNo % 7) + 7) % 7;
             const mean = s.daySum / s.dayCount;
             const bit = 1 << d;
-            s.week[d] = s.weekSeen & bit ? s.week[d]! + p.alphaWeek * (mean - s.week[d]!) : mean;
+            // Computed before the choice, for the same reason as the weekly offset: a weekday's first update is
+            // not its first day.
+            const updated = s.week[d]! + p.alphaWeek * (mean - s.week[d]!);
+            s.week[d] = s.weekSeen & bit ? updated : mean;
             s.weekSeen |= bit;
           }
           s.dayNo = dayNo;
@@ -425,7 +431,8 @@ function makeStepInto(p: SeasonalParams, threshold: number) {
     s.plain += p.alpha * (early ? rP : Math.max(-clip, Math.min(clip, rP)));
     // The profile learns from the model in use: while the weekly one is, the daily level's lag after each weekday
     // change would otherwise print itself into the hours after midnight.
-    const rDay = useWeek ? x - s.levelW - seasonal - weekly : x - s.level - seasonal;
+    const rWeekDay = x - s.levelW - seasonal - weekly;
+    const rDay = useWeek ? rWeekDay : x - s.level - seasonal;
     const de = p.alphaSeason * Math.max(-clip, Math.min(clip, rDay));
     s.day[i]! += de * (1 - w);
     s.day[j]! += de * w;
