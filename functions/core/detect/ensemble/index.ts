@@ -279,21 +279,28 @@ export function ensembleDetector(config: DetectorConfig): StreamingDetector<Ense
     return s.heldValue === null || !(Math.abs(x - s.heldValue) <= excess / 2);
   }
 
-  function step(s: EnsembleState, t: number, x: number, learn = true): Detection {
-    if (s.last !== null && t <= s.last) {
-      return quietDetection(x, 'out-of-order');
-    }
+  // What `stepMembers` found besides the pooled statistic (steps are synchronous): the member with the largest term,
+  // that term, and the seasonality in use (the last member's that has one).
+  let lead = 0;
+  let leadTerm = 0;
+  let seasonality = 'none';
+
+  /**
+   * Steps every member and returns the pooled statistic. The only loop of the step, kept apart from the rest of it
+   * and from the ensemble state: code that runs rarely or late (an out-of-order point, the glitch guard's return
+   * test, a field's first fractional value changing the state's map) deoptimizes `step`, and V8 (Node 20) re-enters a
+   * deoptimized function that has a loop through on-stack replacement, sometimes for the rest of the process (2–5×
+   * slower). A step without a loop cannot be entered that way; this loop sees one array, one member shape.
+   */
+  function stepMembers(states: unknown[], t: number, x: number, memberLearn: boolean): number {
     let pooled = 0;
-    let lead = 0;
-    let leadTerm = 0;
-    const hold = learn && isGlitch(s, x);
-    const memberLearn = learn && !hold;
-    // The seasonality in use: the last member's that has one.
-    let seasonality = 'none';
+    lead = 0;
+    leadTerm = 0;
+    seasonality = 'none';
     for (let k = 0; k < members.length; k++) {
       const m = members[k] as Member;
       const d = m.seen;
-      m.stepInto(s.members[k], t, x, memberLearn, d);
+      m.stepInto(states[k], t, x, memberLearn, d);
       // Inline rather than a function per member: a call through four closures was a measurable share of the step.
       const term = -m.weight * (m.digits > 0 ? -d.score * m.digits : conformalLog10Tail(d.score));
       pooled += term;
@@ -303,6 +310,15 @@ export function ensembleDetector(config: DetectorConfig): StreamingDetector<Ense
       }
       if (d.seasonality !== 'none') seasonality = d.seasonality;
     }
+    return pooled;
+  }
+
+  function step(s: EnsembleState, t: number, x: number, learn = true): Detection {
+    if (s.last !== null && t <= s.last) {
+      return quietDetection(x, 'out-of-order');
+    }
+    const hold = learn && isGlitch(s, x);
+    const pooled = stepMembers(s.members, t, x, learn && !hold);
     const resting = s.cool > 0;
     // Resting, or no evidence at all, scores 0 whatever the penalty: its log10 is only taken when it can matter.
     let score = 0;
