@@ -323,8 +323,9 @@ function makeStepInto(p: SeasonalParams, threshold: number) {
     // and deoptimize it, and V8 (Node 20) then sometimes re-enters the step through on-stack replacement for the rest
     // of the process, 2–5× slower. Computing it always costs a few additions and gives the same values.
     const dow = dowOfDay;
-    let sum = 0;
-    for (let d = 0; d < 7; d++) sum += s.week[d]!;
+    const wk = s.week;
+    // The same additions in the same order as a loop from 0 (starting at 0 keeps a −0 first offset's sum at +0).
+    const sum = 0 + wk[0]! + wk[1]! + wk[2]! + wk[3]! + wk[4]! + wk[5]! + wk[6]!;
     const weekly = p.weekly && s.weekSeen === ALL_WEEKDAYS ? s.week[dow]! - sum / 7 : 0;
     // The weekly model is a third candidate (its own level, the daily profile and the offset), used only while it
     // beats the better of the other two by the same margin the profile must beat the plain level.
