@@ -54,16 +54,45 @@ export function blankDetection(): Detection {
   return { score: 0, anomalous: false, expected: 0, band: [0, 0], observed: 0, component: '', seasonality: 'none' };
 }
 
+/** Writes one detection into `out` (its band array reused): the one place every engine's `stepInto` fills it. */
+export function writeDetection(
+  out: Detection,
+  score: number,
+  anomalous: boolean,
+  expected: number,
+  low: number,
+  high: number,
+  observed: number,
+  component: string,
+  seasonality: string,
+): void {
+  out.score = score;
+  out.anomalous = anomalous;
+  out.expected = expected;
+  out.band[0] = low;
+  out.band[1] = high;
+  out.observed = observed;
+  out.component = component;
+  out.seasonality = seasonality;
+}
+
 /** `quietDetection`, written into `out`. */
 export function quietInto(out: Detection, x: number, component: string): void {
-  out.score = 0;
-  out.anomalous = false;
-  out.expected = x;
-  out.band[0] = x;
-  out.band[1] = x;
-  out.observed = x;
-  out.component = component;
-  out.seasonality = 'none';
+  writeDetection(out, 0, false, x, x, x, x, component, 'none');
+}
+
+/**
+ * The public `step` of an engine that has `stepInto`: its detection in a scratch object, copied out fresh (callers
+ * such as evaluateSeries keep theirs), while the ensemble steps its members into objects of its own.
+ */
+export function stepFrom<S>(
+  stepInto: ScratchDetector<S>['stepInto'],
+): (state: S, timestampMs: number, value: number, learn?: boolean) => Detection {
+  const scratch = blankDetection();
+  return (state, timestampMs, value, learn = true) => {
+    stepInto(state, timestampMs, value, learn, scratch);
+    return copyDetection(scratch);
+  };
 }
 
 /** A fresh copy of a detection (band included): what a public `step` returns from its engine's scratch. */

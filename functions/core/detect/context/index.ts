@@ -4,7 +4,7 @@ import type { DetectorConfig } from '../../config/schema';
 import { ConfigError, issuesFromZod } from '../../errors';
 import { recordScore, savedHistogramTotal } from '../conformal';
 import { base64ToBytes, isCount, isFiniteNumber, sparseBase64ToWords, wordsToSparseBase64 } from '../state-codec';
-import { blankDetection, copyDetection, type Detection, quietInto, type ScratchDetector } from '../types';
+import { type Detection, quietInto, type ScratchDetector, stepFrom } from '../types';
 
 const paramsSchema = z.strictObject({
   /** Quantization levels spanning the range seen so far; values outside it get levels beyond. */
@@ -224,6 +224,7 @@ export function contextDetector(config: DetectorConfig): ScratchDetector<Context
       s.n++;
       s.last = t;
     }
+    // Field by field, not through a helper: this runs four times a point inside the ensemble.
     out.score = damped;
     out.anomalous = anomalous;
     out.expected = expected;
@@ -234,12 +235,7 @@ export function contextDetector(config: DetectorConfig): ScratchDetector<Context
     out.seasonality = 'none';
   }
 
-  // The public step's detection, copied out fresh (callers keep theirs); the ensemble steps into its own scratch.
-  const scratch = blankDetection();
-  function step(s: ContextState, t: number, x: number, learn = true): Detection {
-    stepInto(s, t, x, learn, scratch);
-    return copyDetection(scratch);
-  }
+  const step = stepFrom(stepInto);
 
   function encode(s: ContextState): EncodedContextState {
     return {

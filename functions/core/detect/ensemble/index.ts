@@ -6,7 +6,14 @@ import { contextDetector } from '../context';
 import { flatlineDetector } from '../flatline';
 import { knnDetector } from '../knn';
 import { seasonalDetector } from '../seasonal';
-import { blankDetection, type Detection, quietDetection, type ScratchDetector, type StreamingDetector } from '../types';
+import {
+  blankDetection,
+  type Detection,
+  quietDetection,
+  type ScratchDetector,
+  type StreamingDetector,
+  writeDetection,
+} from '../types';
 
 /**
  * Engines an ensemble may hold, and how each one's score maps back to a tail probability: −log10(tail) / digits for
@@ -41,14 +48,17 @@ function withStepInto<S>(detector: StreamingDetector<S>): ScratchDetector<S> {
     ...detector,
     stepInto(state, t, x, learn, out) {
       const d = detector.step(state, t, x, learn);
-      out.score = d.score;
-      out.anomalous = d.anomalous;
-      out.expected = d.expected;
-      out.band[0] = d.band[0];
-      out.band[1] = d.band[1];
-      out.observed = d.observed;
-      out.component = d.component;
-      out.seasonality = d.seasonality;
+      writeDetection(
+        out,
+        d.score,
+        d.anomalous,
+        d.expected,
+        d.band[0],
+        d.band[1],
+        d.observed,
+        d.component,
+        d.seasonality,
+      );
     },
   };
 }

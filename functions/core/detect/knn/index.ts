@@ -13,7 +13,7 @@ import {
   isFiniteNumber,
   PackCache,
 } from '../state-codec';
-import { blankDetection, copyDetection, type Detection, quietInto, type ScratchDetector } from '../types';
+import { type Detection, quietInto, type ScratchDetector, stepFrom } from '../types';
 
 const paramsSchema = z.strictObject({
   /** Points in a context (the current point and the ones before it). */
@@ -382,6 +382,7 @@ export function knnDetector(config: DetectorConfig): ScratchDetector<KnnState> {
       s.n++;
       s.last = t;
     }
+    // Field by field, not through a helper: this runs four times a point inside the ensemble.
     out.score = damped;
     out.anomalous = anomalous;
     out.expected = expected;
@@ -392,12 +393,7 @@ export function knnDetector(config: DetectorConfig): ScratchDetector<KnnState> {
     out.seasonality = 'none';
   }
 
-  // The public step's detection, copied out fresh (callers keep theirs); the ensemble steps into its own scratch.
-  const scratch = blankDetection();
-  function step(s: KnnState, t: number, x: number, learn = true): Detection {
-    stepInto(s, t, x, learn, scratch);
-    return copyDetection(scratch);
-  }
+  const step = stepFrom(stepInto);
 
   function encode(s: KnnState): EncodedKnnStateV3 {
     const f = new Float64Array(3 + R);

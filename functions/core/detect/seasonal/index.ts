@@ -14,7 +14,7 @@ import {
   PackCache,
   sparseBase64ToFloats,
 } from '../state-codec';
-import { blankDetection, copyDetection, type Detection, type ScratchDetector } from '../types';
+import { type Detection, type ScratchDetector, stepFrom } from '../types';
 
 const DAY = 86_400_000;
 
@@ -369,14 +369,17 @@ function makeStepInto(p: SeasonalParams, threshold: number) {
     const score = s.refr > 0 ? 0 : calibrated;
     const anomalous = warm && score >= threshold;
     const halfBand = 4 * scale;
+    const component = warm ? COMPONENTS[bestC]! : 'warm-up';
+    const seasonality = useWeek ? (useSeason ? 'daily+weekly' : 'weekly') : useSeason ? 'daily' : 'none';
+    // Field by field, not through a helper: this runs four times a point inside the ensemble.
     out.score = score;
     out.anomalous = anomalous;
     out.expected = pred;
     out.band[0] = pred - halfBand;
     out.band[1] = pred + halfBand;
     out.observed = x;
-    out.component = warm ? COMPONENTS[bestC]! : 'warm-up';
-    out.seasonality = useWeek ? (useSeason ? 'daily+weekly' : 'weekly') : useSeason ? 'daily' : 'none';
+    out.component = component;
+    out.seasonality = seasonality;
     if (!learn) return;
 
     if (s.n === 0) {
@@ -466,8 +469,6 @@ function makeStepInto(p: SeasonalParams, threshold: number) {
 export function seasonalDetector(config: DetectorConfig): ScratchDetector<SeasonalState> {
   const p = normalize(config.params);
   const stepInto = makeStepInto(p, config.scoreThreshold);
-  // The public step's detection, copied out fresh (callers keep theirs); the ensemble steps into its own scratch.
-  const scratch = blankDetection();
   // Reading version 2's deflated histogram (states saved before version 3).
   const packs = new PackCache(256 * 1024);
   /** The version 3 or 2 form, or undefined (then the version 1 reader gets its turn). */
@@ -554,10 +555,7 @@ export function seasonalDetector(config: DetectorConfig): ScratchDetector<Season
       refr: 0,
       ...noWeek(0, 0),
     }),
-    step(s, t, x, learn = true) {
-      stepInto(s, t, x, learn, scratch);
-      return copyDetection(scratch);
-    },
+    step: stepFrom(stepInto),
     stepInto,
     encode: (s): EncodedSeasonalStateV3 => {
       const f = new Float64Array(SCALARS);
