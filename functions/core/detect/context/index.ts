@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { DetectorConfig } from '../../config/schema';
 import { ConfigError, issuesFromZod } from '../../errors';
-import { recordScore, savedHistogramTotal } from '../conformal';
+import { conformalParams, recordScore, savedHistogramTotal } from '../conformal';
 import { base64ToBytes, isCount, isFiniteNumber, sparseBase64ToWords, wordsToSparseBase64 } from '../state-codec';
 import { type Detection, quietInto, type ScratchDetector, stepFrom } from '../types';
 
@@ -16,14 +16,8 @@ const paramsSchema = z.strictObject({
   ways: z.number().int().min(1).max(16).default(4),
   /** Points over which novelty is averaged before it is ranked (finer evidence than one point's share). */
   smooth: z.number().int().min(1).max(16).default(1),
-  /** Raw scores seen before the conformal tail is trusted; counts are halved each time they reach 2×horizon. */
-  horizon: z.number().int().min(32).max(1_000_000).default(10_000),
-  /** Points learned before the detector may score. */
-  warmup: z.number().int().min(0).default(100),
-  /** Points after a firing during which the score is halved: one page per incident (0 inside an ensemble). */
-  refractory: z.number().int().min(0).default(100),
-  /** Factor on the p-value of a point outside the range seen so far (1 = no extra weight). */
-  outside: z.number().gt(0).max(1).default(0.3),
+  /** horizon (of novelty shares), warmup, refractory, outside. */
+  ...conformalParams,
   /** Hash seed: fingerprints of different deployments need not collide alike. */
   seed: z.number().int().min(0).max(0xffffffff).default(0x9e3779b9),
 });

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { DetectorConfig } from '../../config/schema';
 import { ConfigError, issuesFromZod } from '../../errors';
-import { recordScore, savedHistogramTotal } from '../conformal';
+import { conformalParams, recordScore, savedHistogramTotal } from '../conformal';
 import {
   allFinite,
   base64ToBytes,
@@ -27,18 +27,12 @@ const paramsSchema = z.strictObject({
   memory: z.number().int().min(8).max(1024).default(256),
   /** L1 distance, in levels, that still counts as the same context (absorbs noise at level boundaries). */
   tolerance: z.number().int().min(0).max(16).default(2),
-  /** Distances seen before the conformal tail is trusted; counts are halved each time they reach 2×horizon. */
-  horizon: z.number().int().min(32).max(1_000_000).default(10_000),
-  /** Points learned before the detector may score. */
-  warmup: z.number().int().min(0).default(100),
-  /** Points after a firing during which the score is halved: one page per incident. */
-  refractory: z.number().int().min(0).default(100),
+  /** horizon (of nearest-neighbour distances), warmup, refractory, outside. */
+  ...conformalParams,
   /** During the refractory period a point whose p-value is below this share of the page's p-value pages again. */
   escalate: z.number().min(0).max(1).default(0.1),
   /** A score at or above this during the refractory period restarts it (the incident is still going on). */
   sustain: z.number().min(0).max(1).default(0.97),
-  /** Factor on the p-value of a point outside the range seen so far (1 = no extra weight). */
-  outside: z.number().gt(0).max(1).default(0.3),
 });
 export type KnnParams = z.infer<typeof paramsSchema>;
 
